@@ -1,0 +1,2 @@
+export { buildCli, runCli } from './cli.js';
+export { startControlPlane, up, type UpOptions, type RunningControlPlane } from './commands/up.js';
