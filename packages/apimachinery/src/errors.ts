@@ -176,9 +176,19 @@ function qualified(gr: GroupResource): string {
   return gr.group ? `${gr.resource}.${gr.group}` : gr.resource;
 }
 
+/**
+ * StatusDetails' string fields are `omitempty` upstream: a core-group error carries no `group`,
+ * a collection-level one no `name` (kube sends `{"name":"x","kind":"configmaps"}`).
+ */
+export function omitEmptyDetails(details: StatusDetails): StatusDetails {
+  const out: StatusDetails = { ...details };
+  for (const k of ['name', 'group', 'kind', 'uid'] as const) if (out[k] === '') delete out[k];
+  return out;
+}
+
 function failure(code: number, reason: StatusReason, message: string, details?: StatusDetails): ApiError {
   const status: Status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code };
-  if (details) status.details = details;
+  if (details) status.details = omitEmptyDetails(details);
   return new ApiError(status);
 }
 
@@ -232,9 +242,9 @@ export const newGone = (message: string): ApiError => failure(410, 'Gone', messa
 export const newResourceExpired = (message: string): ApiError => failure(410, 'Expired', message);
 export const newRequestEntityTooLarge = (message: string): ApiError => failure(413, 'RequestEntityTooLarge', `Request entity too large: ${message}`);
 
-export function newUnsupportedMediaType(contentType: string, accepted: readonly string[]): ApiError {
+export function newUnsupportedMediaType(contentType: string, accepted: readonly string[], why?: string): ApiError {
   return failure(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${accepted.join(', ')}`, {
-    causes: [{ reason: 'UnexpectedServerResponse', message: `unsupported media type "${contentType}"` }],
+    causes: [{ reason: 'UnexpectedServerResponse', message: why ?? `unsupported media type "${contentType}"` }],
   });
 }
 
@@ -266,7 +276,7 @@ export function newApplyConflict(causes: StatusCause[], message: string): ApiErr
 
 export function successStatus(details?: StatusDetails): Status {
   const s: Status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 200 };
-  if (details) s.details = details;
+  if (details) s.details = omitEmptyDetails(details);
   return s;
 }
 

@@ -29,7 +29,9 @@ import {
   newResourceExpired,
   newTimeout,
   OBJECT_MODIFIED,
+  omitEmptyDetails,
   statusFromError,
+  successStatus,
 } from '../src/errors.js';
 
 const pods = { group: '', resource: 'pods' };
@@ -65,7 +67,7 @@ test('NewInvalid with one error (core kind)', () => {
     status: 'Failure',
     message: 'Pod "web" is invalid: spec.containers: Required value',
     reason: 'Invalid',
-    details: { name: 'web', group: '', kind: 'Pod', causes: [{ reason: 'FieldValueRequired', message: 'Required value', field: 'spec.containers' }] },
+    details: { name: 'web', kind: 'Pod', causes: [{ reason: 'FieldValueRequired', message: 'Required value', field: 'spec.containers' }] },
     code: 422,
   });
   assert.ok(isInvalid(err));
@@ -99,7 +101,8 @@ test('NewNotFound for the core group and for a named group', () => {
   assert.equal(core.message, 'pods "web" not found');
   assert.equal(core.code, 404);
   assert.equal(core.reason, 'NotFound');
-  assert.deepEqual(core.status.details, { name: 'web', group: '', kind: 'pods' });
+  // group is omitempty upstream: a core-group Status has none on the wire.
+  assert.deepEqual(core.status.details, { name: 'web', kind: 'pods' });
   const grouped = newNotFound(deployments, 'web');
   assert.equal(grouped.message, 'deployments.apps "web" not found');
   assert.deepEqual(grouped.status.details, { name: 'web', group: 'apps', kind: 'deployments' });
@@ -145,4 +148,12 @@ test('other constructors', () => {
   assert.ok(isResourceExpired(expired));
   assert.equal(statusFromError(new Error('x')).code, 500);
   assert.equal(statusFromError(newBadRequest('nope')).message, 'nope');
+});
+
+test('StatusDetails omit empty strings, as upstream omitempty does', () => {
+  assert.deepEqual(omitEmptyDetails({ name: '', group: '', kind: 'pods', uid: '' }), { kind: 'pods' });
+  assert.deepEqual(newAlreadyExists({ group: '', resource: 'configmaps' }, 'x').status.details, { name: 'x', kind: 'configmaps' });
+  assert.deepEqual(newConflict({ group: 'apps', resource: 'deployments' }, 'x', OBJECT_MODIFIED).status.details, { name: 'x', group: 'apps', kind: 'deployments' });
+  assert.deepEqual(successStatus({ name: 'x', group: '', kind: 'configmaps', uid: 'u' }).details, { name: 'x', kind: 'configmaps', uid: 'u' });
+  assert.deepEqual(JSON.parse(JSON.stringify(newForbidden({ group: '', resource: '' }, '', 'no').status.details)), {});
 });

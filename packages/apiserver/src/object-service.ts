@@ -12,6 +12,7 @@ import {
   OBJECT_MODIFIED,
   applySchemaDefaults,
   fieldForbidden,
+  fieldNotSupported,
   generateName,
   newAlreadyExists,
   newBadRequest,
@@ -170,11 +171,13 @@ export class ObjectService {
   async list(info: ResourceInfo, namespace: string, opts: ListOptions): Promise<ListOutcome> {
     const prefix = listPrefix(info, namespace);
     const hasRv = opts.resourceVersion !== undefined && opts.resourceVersion !== '';
+    // kube-apiserver's ValidateListOptions: a bad combination is an invalid ListOptions (422), not a 400.
+    const listOptionsInvalid = (e: FieldError): ApiError => newInvalid({ group: 'meta.k8s.io', kind: 'ListOptions' }, '', [e]);
     if (opts.resourceVersionMatch && !hasRv) {
-      throw newBadRequest(`resourceVersionMatch is forbidden unless resourceVersion is provided`);
+      throw listOptionsInvalid(fieldForbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden unless resourceVersion is provided'));
     }
     if (opts.resourceVersionMatch && !['Exact', 'NotOlderThan'].includes(opts.resourceVersionMatch)) {
-      throw newBadRequest(`resourceVersionMatch: Unsupported value: "${opts.resourceVersionMatch}": supported values: "Exact", "NotOlderThan"`);
+      throw listOptionsInvalid(fieldNotSupported('resourceVersionMatch', opts.resourceVersionMatch, ['Exact', 'NotOlderThan']));
     }
     let revision: number | undefined;
     let startKey = prefix;
@@ -413,11 +416,17 @@ export class ObjectService {
   async update(info: ResourceInfo, namespace: string, name: string, body: unknown, opts: WriteOptions = {}): Promise<WriteOutcome> {
     const incoming = this.checkBody(info, namespace, body, name);
     const rv = incoming.metadata.resourceVersion;
+    const uid = incoming.metadata.uid;
     return this.guaranteedUpdate(
       info,
       namespace,
       name,
       (current) => {
+        // A uid in the body is a precondition (rest.DefaultUpdatedObjectInfo): a PUT built from an
+        // object that was since deleted and re-created must not overwrite its successor.
+        if (uid && uid !== current.metadata.uid) {
+          throw newConflict(groupResource(info), name, `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${current.metadata.uid}`);
+        }
         if (rv && rv !== current.metadata.resourceVersion) throw newConflict(groupResource(info), name, OBJECT_MODIFIED);
         return structuredClone(incoming);
       },
@@ -581,6 +590,9 @@ export class ObjectService {
     if (obj.metadata === undefined || obj.metadata === null) obj.metadata = {};
     if (typeof obj.metadata !== 'object' || Array.isArray(obj.metadata)) throw newBadRequest('metadata must be an object');
     const meta = obj.metadata;
+    const typeError = metadataTypeError(meta);
+    // Upstream's typed decoding refuses these before anything runs; storing them would break every typed client's list.
+    if (typeError) throw newBadRequest(`${info.kind} in version "${info.version}" cannot be handled as a ${info.kind}: ${typeError}`);
     if (info.namespaced) {
       if (meta.namespace !== undefined && meta.namespace !== '' && namespace && meta.namespace !== namespace) {
         throw newBadRequest('the namespace of the provided object does not match the namespace sent on the request');
@@ -683,6 +695,30 @@ export class ObjectService {
       ]);
     }
   }
+}
+
+const METADATA_FIELD_TYPES: [field: string, jsonType: 'string' | 'object' | 'array', goType: string][] = [
+  ['name', 'string', 'string'],
+  ['generateName', 'string', 'string'],
+  ['namespace', 'string', 'string'],
+  ['uid', 'string', 'types.UID'],
+  ['resourceVersion', 'string', 'string'],
+  ['labels', 'object', 'map[string]string'],
+  ['annotations', 'object', 'map[string]string'],
+  ['finalizers', 'array', '[]string'],
+  ['ownerReferences', 'array', '[]v1.OwnerReference'],
+];
+
+/** encoding/json's complaint about an ObjectMeta field of the wrong JSON type, as kube-apiserver words it. */
+function metadataTypeError(meta: any): string | undefined {
+  const jsonType = (v: unknown): string => (Array.isArray(v) ? 'array' : typeof v === 'boolean' ? 'bool' : typeof v);
+  for (const [field, want, goType] of METADATA_FIELD_TYPES) {
+    const v = meta[field];
+    if (v === undefined || v === null) continue;
+    const got = jsonType(v);
+    if (got !== want) return `json: cannot unmarshal ${got} into Go struct field ObjectMeta.metadata.${field} of type ${goType}`;
+  }
+  return undefined;
 }
 
 function changedOutside(a: any, b: any, skip: string[]): boolean {

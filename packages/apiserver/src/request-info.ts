@@ -3,6 +3,8 @@
  * /api/v1/namespaces/ns/pods/name/status → group "", version v1, namespace ns, resource pods,
  * name, subresource status; the verb comes from the method, `?watch` and whether a name is set.
  */
+import { newBadRequest } from '@keelson/apimachinery';
+
 export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection';
 
 export interface ResourceRequestInfo {
@@ -41,7 +43,14 @@ export function parseResourceRequest(method: string, pathname: string, query: UR
   } else {
     return undefined;
   }
-  rest = rest.map((p) => decodeURIComponent(p));
+  rest = rest.map((p) => {
+    try {
+      return decodeURIComponent(p);
+    } catch {
+      // A stray '%' is the client's mistake, not an internal error.
+      throw newBadRequest(`invalid URL escape in path segment ${JSON.stringify(p)}`);
+    }
+  });
   let watchPath = false;
   // Deprecated /api/v1/watch/... form, still honoured by kube-apiserver.
   if (rest[0] === 'watch') {

@@ -14,7 +14,10 @@ import {
   applyStrategicMergePatch,
   builtinPatchMeta,
   OBJECT_MODIFIED,
+  fieldInvalid,
+  fieldNotSupported,
   newBadRequest,
+  newInvalid,
   newConflict,
   newMethodNotSupported,
   newNotAcceptable,
@@ -25,10 +28,12 @@ import {
   parseLabelSelector,
   successStatus,
   toPartialObjectMetadata,
+  type FieldError,
 } from '@keelson/apimachinery';
 import { parse as parseYaml, stringify as dumpYaml } from 'yaml';
 import { parseBooleanParam, parseIntParam, readBody, sendJson, sendJsonText, warningHeaders } from './http-util.js';
-import { encodeForStorage } from './object-codec.js';
+import { finalizeNamespace } from './namespace-finalize.js';
+import { KUBERNETES_PROTOBUF_CONTENT_TYPE, ProtobufDecodeError, decodeKubernetesProtobuf } from './protobuf/index.js';
 import { negotiateObjectFormat, type ResponseFormat } from './negotiation.js';
 import { apiVersionOf, getPath, groupResource, setPath } from './object-meta.js';
 import type { DeleteOptions, FieldValidation, ObjectService, PropagationPolicy, WriteOptions } from './object-service.js';
@@ -45,7 +50,8 @@ const PATCH_TYPES = [
   'application/strategic-merge-patch+json',
   'application/apply-patch+yaml',
 ];
-const BODY_TYPES = ['application/json', 'application/yaml'];
+// kubectl's typed clients (create namespace|configmap|deployment ...) send Kubernetes protobuf.
+const BODY_TYPES = ['application/json', 'application/yaml', KUBERNETES_PROTOBUF_CONTENT_TYPE];
 
 export interface RestContext {
   svc: ObjectService;
@@ -77,27 +83,52 @@ async function decodeBody(req: IncomingMessage, accepted: string[]): Promise<Dec
   if (!accepted.includes(type)) throw newUnsupportedMediaType(type, accepted);
   const buf = await readBody(req);
   if (buf.length === 0) throw newBadRequest('the request body is empty; send the object as JSON');
+  if (type === KUBERNETES_PROTOBUF_CONTENT_TYPE) return { value: decodeProtobuf(buf), duplicates: [], type };
   return { ...decodeText(buf.toString('utf8'), type), type };
 }
 
-function fieldValidationOf(q: URLSearchParams): FieldValidation {
+function decodeProtobuf(buf: Buffer): unknown {
+  try {
+    return decodeKubernetesProtobuf(buf);
+  } catch (e) {
+    if (e instanceof ProtobufDecodeError) {
+      if (e.unsupported) throw newUnsupportedMediaType(KUBERNETES_PROTOBUF_CONTENT_TYPE, ['application/json', 'application/yaml'], e.message);
+      throw newBadRequest(e.message);
+    }
+    throw e;
+  }
+}
+
+/** The options object a verb's query parameters decode into; a bad value makes that object invalid. */
+type OptionsKind = 'CreateOptions' | 'UpdateOptions' | 'PatchOptions' | 'DeleteOptions';
+
+/**
+ * kube-apiserver validates the decoded options (ValidateCreateOptions, ValidateDeleteOptions, ...)
+ * and answers a bad value with 422 Invalid on the options kind, not 400:
+ * `CreateOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: "Bogus": supported values: "All"`.
+ */
+function invalidOptions(kind: OptionsKind, err: FieldError): ApiError {
+  return newInvalid({ group: 'meta.k8s.io', kind }, '', [err]);
+}
+
+function fieldValidationOf(q: URLSearchParams, kind: OptionsKind): FieldValidation {
   const v = q.get('fieldValidation');
   if (v === null || v === '') return 'Warn';
   if (v === 'Strict' || v === 'Warn' || v === 'Ignore') return v;
-  throw newBadRequest(`fieldValidation: Unsupported value: "${v}": supported values: "Ignore", "Strict", "Warn"`);
+  throw invalidOptions(kind, fieldNotSupported('fieldValidation', v, ['Ignore', 'Strict', 'Warn']));
 }
 
-function dryRunOf(q: URLSearchParams): boolean {
+function dryRunOf(q: URLSearchParams, kind: OptionsKind): boolean {
   const all = q.getAll('dryRun');
   if (all.length === 0) return false;
-  for (const v of all) if (v !== 'All') throw newBadRequest(`dryRun: Unsupported value: "${v}": supported values: "All"`);
+  for (const v of all) if (v !== 'All') throw invalidOptions(kind, fieldNotSupported('dryRun', v, ['All']));
   return true;
 }
 
-function writeOptions(q: URLSearchParams, duplicates: string[], subresource: string): WriteOptions {
+function writeOptions(q: URLSearchParams, duplicates: string[], subresource: string, kind: OptionsKind): WriteOptions {
   return {
-    dryRun: dryRunOf(q),
-    fieldValidation: fieldValidationOf(q),
+    dryRun: dryRunOf(q, kind),
+    fieldValidation: fieldValidationOf(q, kind),
     duplicateFields: duplicates,
     warnings: [],
     subresource,
@@ -152,6 +183,8 @@ export async function handleResourceRequest(ctx: RestContext, req: IncomingMessa
   if (!format) throw newNotAcceptable(`only the following media types are accepted: application/json, application/yaml, application/json;as=Table;v=v1;g=meta.k8s.io`);
 
   if (ri.subresource) return handleSubresource(ctx, req, res, ri, info, namespace, q, format);
+  // POST goes to the collection; on an object's path kube-apiserver answers 405 (and creates nothing).
+  if (ri.verb === 'create' && ri.name) throw newMethodNotSupported(groupResource(info), 'POST on a named object');
   if (!info.verbs.includes(ri.verb)) throw newMethodNotSupported(groupResource(info), ri.verb);
 
   switch (ri.verb) {
@@ -183,13 +216,13 @@ export async function handleResourceRequest(ctx: RestContext, req: IncomingMessa
     }
     case 'create': {
       const body = await decodeBody(req, BODY_TYPES);
-      const opts = writeOptions(q, body.duplicates, '');
+      const opts = writeOptions(q, body.duplicates, '', 'CreateOptions');
       const out = await ctx.svc.create(info, namespace, body.value, opts);
       return respondObject(res, 201, info, out.object, format, q, opts.warnings);
     }
     case 'update': {
       const body = await decodeBody(req, BODY_TYPES);
-      const opts = writeOptions(q, body.duplicates, '');
+      const opts = writeOptions(q, body.duplicates, '', 'UpdateOptions');
       const out = await ctx.svc.update(info, namespace, ri.name, body.value, opts);
       return respondObject(res, 200, info, out.object, format, q, opts.warnings);
     }
@@ -255,7 +288,11 @@ async function deleteOptions(req: IncomingMessage, q: URLSearchParams): Promise<
   const opts: DeleteOptions = {};
   const buf = await readBody(req);
   if (buf.length > 0) {
-    const { value } = decodeText(buf.toString('utf8'), mediaType(req) === 'application/yaml' ? 'application/yaml' : 'application/json');
+    const type = mediaType(req);
+    const value =
+      type === KUBERNETES_PROTOBUF_CONTENT_TYPE
+        ? decodeProtobuf(buf)
+        : decodeText(buf.toString('utf8'), type === 'application/yaml' ? 'application/yaml' : 'application/json').value;
     if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
       const v = value as any;
       if (v.kind !== undefined && v.kind !== 'DeleteOptions') throw newBadRequest(`expected DeleteOptions in the request body, got kind ${String(v.kind)}`);
@@ -264,7 +301,8 @@ async function deleteOptions(req: IncomingMessage, q: URLSearchParams): Promise<
       if (v.preconditions) opts.preconditions = v.preconditions;
       if (v.gracePeriodSeconds !== undefined) opts.gracePeriodSeconds = v.gracePeriodSeconds;
       if (Array.isArray(v.dryRun) && v.dryRun.length) {
-        if (v.dryRun.some((d: unknown) => d !== 'All')) throw newBadRequest(`dryRun: Unsupported value: ${JSON.stringify(v.dryRun)}: supported values: "All"`);
+        const bad = v.dryRun.find((d: unknown) => d !== 'All');
+        if (bad !== undefined) throw invalidOptions('DeleteOptions', fieldNotSupported('dryRun', bad, ['All']));
         opts.dryRun = true;
       }
     } else {
@@ -277,12 +315,12 @@ async function deleteOptions(req: IncomingMessage, q: URLSearchParams): Promise<
   if (od !== undefined) opts.orphanDependents = od;
   const gp = parseIntParam(q, 'gracePeriodSeconds');
   if (gp !== undefined) opts.gracePeriodSeconds = gp;
-  if (dryRunOf(q)) opts.dryRun = true;
+  if (dryRunOf(q, 'DeleteOptions')) opts.dryRun = true;
   if (opts.propagationPolicy && !['Background', 'Foreground', 'Orphan'].includes(opts.propagationPolicy)) {
-    throw newBadRequest(`propagationPolicy: Unsupported value: "${opts.propagationPolicy}": supported values: "Foreground", "Background", "Orphan"`);
+    throw invalidOptions('DeleteOptions', fieldNotSupported('propagationPolicy', opts.propagationPolicy, ['Foreground', 'Background', 'Orphan']));
   }
   if (opts.propagationPolicy && opts.orphanDependents !== undefined) {
-    throw newBadRequest('orphanDependents: Invalid value: cannot set both OrphanDependents and PropagationPolicy');
+    throw invalidOptions('DeleteOptions', fieldInvalid('propagationPolicy', opts.propagationPolicy, 'orphanDependents and deletionPropagation cannot be both set'));
   }
   return opts;
 }
@@ -340,7 +378,7 @@ async function handlePatch(
   if (!PATCH_TYPES.includes(type)) throw newUnsupportedMediaType(type || '(none)', PATCH_TYPES);
   if (type === 'application/strategic-merge-patch+json' && !info.strategicMerge) throw newUnsupportedMediaType(type, PATCH_TYPES.filter((t) => t !== type));
   const body = await decodeBody(req, [type]);
-  const opts = writeOptions(q, body.duplicates, subresource);
+  const opts = writeOptions(q, body.duplicates, subresource, 'PatchOptions');
   if (type === 'application/apply-patch+yaml') {
     if (!opts.fieldManager) throw newBadRequest('PATCH, application/apply-patch+yaml requests must include the fieldManager query parameter');
     const exists = await ctx.svc.tryGet(info, namespace, name);
@@ -391,7 +429,7 @@ async function handleSubresource(
         return respondObject(res, 200, info, await ctx.svc.get(info, namespace, ri.name), format, q);
       case 'update': {
         const body = await decodeBody(req, BODY_TYPES);
-        const opts = writeOptions(q, body.duplicates, 'status');
+        const opts = writeOptions(q, body.duplicates, 'status', 'UpdateOptions');
         const out = await ctx.svc.update(info, namespace, ri.name, body.value, opts);
         return respondObject(res, 200, info, out.object, format, q, opts.warnings);
       }
@@ -405,37 +443,13 @@ async function handleSubresource(
     // PUT /api/v1/namespaces/<n>/finalize: the only way to change spec.finalizers.
     const body = await decodeBody(req, BODY_TYPES);
     const finalizers = (body.value as any)?.spec?.finalizers ?? [];
-    const updated = await finalizeNamespace(ctx, info, ri.name, finalizers);
+    const updated = await finalizeNamespace(ctx.svc, info, ri.name, finalizers);
     return respondObject(res, 200, info, updated, format, q);
   }
   if (sub === 'scale' && info.subresources.scale) {
     return handleScale(ctx, req, res, ri, info, namespace, q);
   }
   throw newNotFoundPath();
-}
-
-/** Sets a namespace's spec.finalizers (the /finalize subresource). */
-export async function finalizeNamespace(ctx: RestContext, info: ResourceInfo, name: string, finalizers: string[]): Promise<any> {
-  // The namespace strategy pins spec.finalizers on normal updates, so write through the store directly.
-  for (let i = 0; i < 64; i++) {
-    const kv = await ctx.svc.getKv(info, '', name);
-    const cur = ctx.svc.decode(info, kv);
-    cur.spec = { ...(cur.spec ?? {}), finalizers };
-    if (finalizers.length === 0) delete cur.spec.finalizers;
-    const finished = cur.metadata.deletionTimestamp && finalizers.length === 0 && !(cur.metadata.finalizers?.length > 0);
-    try {
-      const written = await ctx.svc.store.update(kv.key, encodeForStorage(cur), kv.modRevision);
-      cur.metadata.resourceVersion = String(written.modRevision);
-      if (finished) {
-        await ctx.svc.store.delete(kv.key, written.modRevision);
-      }
-      return cur;
-    } catch (e) {
-      if ((e as Error).name === 'RevisionConflictError') continue;
-      throw e;
-    }
-  }
-  throw newBadRequest('namespace finalize: too many conflicts');
 }
 
 function scaleOf(info: ResourceInfo, obj: any): any {
@@ -483,7 +497,7 @@ async function handleScale(ctx: RestContext, req: IncomingMessage, res: ServerRe
   if (ri.verb !== 'update' && ri.verb !== 'patch') throw newMethodNotSupported(groupResource(info), ri.verb);
   const type = ri.verb === 'patch' ? mediaType(req) : '';
   const body = await decodeBody(req, ri.verb === 'patch' ? PATCH_TYPES.filter((t) => t !== 'application/apply-patch+yaml') : BODY_TYPES);
-  const opts = writeOptions(q, body.duplicates, 'scale');
+  const opts = writeOptions(q, body.duplicates, 'scale', ri.verb === 'patch' ? 'PatchOptions' : 'UpdateOptions');
   opts.subresource = '';
   const out = await ctx.svc.guaranteedUpdate(
     info,

@@ -175,7 +175,19 @@ export const builtinStrategies: Record<string, KindStrategy> = {
   },
   '/configmaps': {
     topLevelFields: ['data', 'binaryData', 'immutable'],
-    validate: (obj) => validateConfigKeys(obj, ['data']),
+    validate: (obj) => {
+      // binaryData is []byte upstream: a value that is not base64 never gets stored there, and
+      // stored it would make every client-go list of configmaps fail to decode.
+      const errs = validateConfigKeys(obj, ['data', 'binaryData']);
+      const bin = obj.binaryData;
+      if (bin && typeof bin === 'object' && !Array.isArray(bin)) {
+        for (const [k, v] of Object.entries(bin)) {
+          if (typeof v === 'string' && !base64.test(v)) errs.push(fieldInvalid(`binaryData[${k}]`, '<binary data>', 'must be base64 encoded'));
+          if (obj.data && typeof obj.data === 'object' && Object.hasOwn(obj.data, k)) errs.push(fieldInvalid(`binaryData[${k}]`, k, 'duplicate of key present in data'));
+        }
+      }
+      return errs;
+    },
   },
   '/secrets': {
     topLevelFields: ['data', 'stringData', 'type', 'immutable'],

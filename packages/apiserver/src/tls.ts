@@ -6,6 +6,7 @@
  */
 import { generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { join } from 'node:path';
 import forge from 'node-forge';
 
@@ -98,8 +99,9 @@ export function ensureServingCertificates(dir: string, hosts: string[] = ['127.0
     const certPem = readFileSync(files.cert, 'utf8');
     const x = new X509Certificate(certPem);
     const fresh = new Date(x.validTo).getTime() > Date.now() + 24 * 3600_000;
-    const san = x.subjectAltName ?? '';
-    const covers = hosts.every((h) => san.includes(h.includes(':') ? `IP Address:${h.toUpperCase()}` : h) || san.includes(h));
+    // checkIP/checkHost, not a search of the SAN text: Node prints ::1 as 0:0:0:0:0:0:0:1, so a
+    // text search never matched it and every start made a new CA, breaking earlier kubeconfigs.
+    const covers = hosts.every((h) => (isIP(h) ? x.checkIP(h) !== undefined : x.checkHost(h) !== undefined));
     if (fresh && covers) return { caCertPem: readFileSync(files.ca, 'utf8'), certPem, keyPem: readFileSync(files.key, 'utf8') };
   }
   mkdirSync(pki, { recursive: true, mode: 0o700 });

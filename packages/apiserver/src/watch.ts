@@ -8,11 +8,14 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
-  newBadRequest,
+  ApiError,
+  fieldForbidden,
+  newInvalid,
   newResourceExpired,
   statusFromError,
   toPartialObjectMetadata,
   type FieldSelector,
+  type FieldError,
   type LabelSelector,
 } from '@keelson/apimachinery';
 import { CompactedError, type KeyValue, type WatchEvent, type WatchHandle } from '@keelson/storage';
@@ -44,16 +47,22 @@ type EventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
 // the client re-watches from its last resourceVersion (what kube's cacher does when a watcher's buffer fills).
 const MAX_BUFFERED_BYTES = 32 * 1024 * 1024;
 
+/**
+ * kube-apiserver's validateWatchOptions: a bad combination is an invalid ListOptions (422
+ * `ListOptions.meta.k8s.io "" is invalid: ...`), which client-go's reflector answers by falling
+ * back from a streaming list to LIST+WATCH.
+ */
 export function validateWatchParams(p: { sendInitialEvents?: boolean; resourceVersionMatch?: string; allowWatchBookmarks: boolean }): void {
+  const invalid = (e: FieldError): ApiError => newInvalid({ group: 'meta.k8s.io', kind: 'ListOptions' }, '', [e]);
   if (p.sendInitialEvents !== undefined) {
     if (p.resourceVersionMatch !== 'NotOlderThan') {
-      throw newBadRequest('sendInitialEvents: Forbidden: sendInitialEvents is forbidden for watch unless resourceVersionMatch is set to NotOlderThan');
+      throw invalid(fieldForbidden('resourceVersionMatch', 'sendInitialEvents requires setting resourceVersionMatch to NotOlderThan'));
     }
     if (p.sendInitialEvents && !p.allowWatchBookmarks) {
-      throw newBadRequest('allowWatchBookmarks: Forbidden: sendInitialEvents requires setting allowWatchBookmarks=true');
+      throw invalid(fieldForbidden('allowWatchBookmarks', 'sendInitialEvents requires setting allowWatchBookmarks=true'));
     }
   } else if (p.resourceVersionMatch) {
-    throw newBadRequest('resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided');
+    throw invalid(fieldForbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided'));
   }
 }
 

@@ -31,6 +31,9 @@ export function buildCli(): Command {
 export async function runCli(argv: string[]): Promise<number> {
   const program = buildCli();
   program.exitOverride();
+  // Subcommands copy settings when they are created, so each needs its own override; without it
+  // commander exits the process itself with code 1 on a usage error (`up --storage etcd`).
+  for (const sub of program.commands) sub.exitOverride();
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

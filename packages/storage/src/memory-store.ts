@@ -45,12 +45,15 @@ export class MemoryStore implements Store {
   private allKeys = new SortedStrings();
   /** Keys that exist at the current revision. */
   private liveKeys = new SortedStrings();
-  /** log[i] is the event of revision compacted + 1 + i. */
+  /** log[i] is the event of revision logBase + 1 + i: every revision after the compacted one. */
   private log: WatchEvent[] = [];
+  private logBase = 0;
   private revision = 0;
   private compacted = 0;
   private closed = false;
   private readonly hub: WatchHub;
+  /** Compactions run one after the other. */
+  private compaction: Promise<void> = Promise.resolve();
 
   constructor() {
     this.hub = new WatchHub({
@@ -162,33 +165,18 @@ export class MemoryStore implements Store {
   }
 
   /**
-   * Drops, for every key written after the last compaction, the versions a read at `revision`
-   * cannot see, and tombstones at or below it; drops the log up to `revision`. Reads at exactly
-   * `revision` still work. At or below the compacted revision: nothing to do.
+   * Records `revision` as the compacted revision (reads below it fail from now on), then drops,
+   * for every key written since the last compaction, the versions a read at `revision` cannot
+   * see and tombstones at or below it, COMPACT_WINDOW revisions per step with a turn of the
+   * event loop in between; finally drops the log up to `revision`. Reads at exactly `revision`
+   * still work. At or below the compacted revision: nothing to do.
    */
   async compact(revision: number): Promise<void> {
     this.checkOpen();
     if (revision > this.revision) throw new FutureRevisionError(revision, this.revision);
-    if (revision <= this.compacted) return;
-    // Only keys written after the previous compaction can have something new to drop: the
-    // others were trimmed to their state at that compaction, which is their state now.
-    const touched = new Set<string>();
-    for (let i = 0, n = revision - this.compacted; i < n; i++) touched.add(this.log[i].kv.key);
-    for (const key of touched) {
-      const vs = this.versions.get(key)!;
-      let j = vs.length - 1;
-      while (vs[j].kv.modRevision > revision) j--;
-      // vs[j] is the version a read at `revision` sees: keep it unless it is a tombstone.
-      const drop = vs[j].deleted ? j + 1 : j;
-      if (drop === 0) continue;
-      vs.splice(0, drop);
-      if (vs.length === 0) {
-        this.versions.delete(key);
-        this.allKeys.delete(key);
-      }
-    }
-    this.log.splice(0, revision - this.compacted);
-    this.compacted = revision;
+    const run = this.compaction.then(() => this.runCompaction(revision));
+    this.compaction = run.catch(() => undefined);
+    return run;
   }
 
   async close(): Promise<void> {
@@ -199,6 +187,43 @@ export class MemoryStore implements Store {
     this.allKeys = new SortedStrings();
     this.liveKeys = new SortedStrings();
     this.log = [];
+  }
+
+  private async runCompaction(revision: number): Promise<void> {
+    this.checkOpen();
+    if (revision <= this.compacted) return;
+    const from = this.compacted;
+    this.compacted = revision;
+    // Only keys written after the previous compaction can have something new to drop: the
+    // others were trimmed to their state at that compaction, which is still their state.
+    for (let lo = from; lo < revision; lo += COMPACT_WINDOW) {
+      if (lo > from) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        this.checkOpen();
+      }
+      const touched = new Set<string>();
+      const hi = Math.min(lo + COMPACT_WINDOW, revision);
+      for (let rev = lo + 1; rev <= hi; rev++) touched.add(this.log[rev - this.logBase - 1].kv.key);
+      for (const key of touched) this.trim(key, revision);
+    }
+    this.log.splice(0, revision - this.logBase);
+    this.logBase = revision;
+  }
+
+  /** Keeps of `key` the version a read at `revision` sees (unless a tombstone) and later ones. */
+  private trim(key: string, revision: number): void {
+    const vs = this.versions.get(key);
+    if (!vs) return;
+    let j = vs.length - 1;
+    while (j >= 0 && vs[j].kv.modRevision > revision) j--;
+    if (j < 0) return;
+    const drop = vs[j].deleted ? j + 1 : j;
+    if (drop === 0) return;
+    vs.splice(0, drop);
+    if (vs.length === 0) {
+      this.versions.delete(key);
+      this.allKeys.delete(key);
+    }
   }
 
   private checkOpen(): void {
@@ -242,13 +267,19 @@ export class MemoryStore implements Store {
   private readHistory(prefix: string, end: string | undefined, after: number, upTo: number): WatchEvent[] {
     const out: WatchEvent[] = [];
     for (let rev = after + 1; rev <= upTo; rev++) {
-      const e = this.log[rev - this.compacted - 1];
+      const e = this.log[rev - this.logBase - 1];
       const key = e.kv.key;
       if (key >= prefix && (end === undefined || key < end)) out.push(e);
     }
     return out;
   }
 }
+
+/**
+ * Revisions handled per compaction step: ~5 ms of work, so a compaction of a busy hour does not
+ * stall the event loop.
+ */
+const COMPACT_WINDOW = 10_000;
 
 function keyValue(key: string, value: string, createRevision: number, modRevision: number): KeyValue {
   return Object.freeze({ key, value, createRevision, modRevision });

@@ -40,7 +40,10 @@ export function openStore(opts: OpenStoreOptions): Store {
       try {
         mkdirSync(opts.dataDir, { recursive: true });
       } catch (err) {
-        throw new Error(`cannot create the data directory ${opts.dataDir}: ${(err as Error).message}`, { cause: err });
+        throw new Error(
+          `cannot create the data directory ${opts.dataDir} (${(err as Error).message}): choose a directory Keelson can write to`,
+          { cause: err },
+        );
       }
       return new SqliteStore({ path: join(opts.dataDir, DB_FILE) });
     }

@@ -103,8 +103,9 @@ type HistoryRow = [...Row, prevValue: string | null, prevCreateRevision: number 
  */
 export class SqliteStore implements Store {
   readonly backend = 'sqlite';
+  /** The database file. */
+  readonly path: string;
   private readonly db: Database.Database;
-  private readonly path: string;
   private revision: number;
   private compacted: number;
   private compactProgress: number;
@@ -252,7 +253,8 @@ export class SqliteStore implements Store {
    * see: rows superseded at or below it, and tombstones at or below it. The newest row of the
    * table is always kept (it carries the current revision across restarts); a row it
    * supersedes goes at the next compaction. Reads at exactly `revision` still work. At or below
-   * the compacted revision: nothing to do.
+   * the compacted revision: nothing new is forgotten (it finishes a compaction that close() cut
+   * short, if any).
    */
   async compact(revision: number): Promise<void> {
     this.checkOpen();
@@ -272,11 +274,14 @@ export class SqliteStore implements Store {
 
   private async runCompaction(revision: number): Promise<void> {
     this.checkOpen();
-    if (revision <= this.compacted) return;
-    this.q.setMeta.run(revision, 'compact_revision');
-    this.compacted = revision;
-    // Never the newest row: MAX(id) must stay the current revision.
-    const stop = Math.min(revision, this.revision - 1);
+    if (revision > this.compacted) {
+      this.q.setMeta.run(revision, 'compact_revision');
+      this.compacted = revision;
+    }
+    // Up to the compacted revision even when `revision` is lower: that finishes the work of a
+    // compaction cut short by close(). Never the newest row: MAX(id) must stay the current
+    // revision.
+    const stop = Math.min(this.compacted, this.revision - 1);
     while (this.compactProgress < stop) {
       const lo = this.compactProgress;
       const hi = Math.min(lo + COMPACT_WINDOW, stop);

@@ -634,6 +634,42 @@ export function runStoreConformance(name: string, open: Open, reopen?: Reopen): 
       });
     });
 
+    describe('long compaction', () => {
+      it('serves consistent reads and takes writes while it runs', async () => {
+        for (let i = 0; i < 12_000; i++) {
+          const k = `/c/${i % 300}`;
+          const cur = await store.get(k);
+          if (cur && i % 11 === 0) await store.delete(k);
+          else if (cur) await store.update(k, String(i), cur.modRevision);
+          else await store.create(k, String(i));
+        }
+        const target = (await store.currentRevision()) - 50;
+        const atTarget = plainList(await store.list('/c/', { revision: target }));
+        const current = plainList(await store.list('/c/'));
+        let finished = false;
+        const compaction = store.compact(target).then(() => {
+          finished = true;
+        });
+        let turns = 0;
+        while (!finished) {
+          await store.create(`/d/${turns}`, '');
+          assert.deepEqual(plainList(await store.list('/c/', { revision: target })), atTarget);
+          assert.deepEqual(plainList(await store.list('/c/')).items, current.items);
+          await new Promise((resolve) => setImmediate(resolve));
+          turns++;
+        }
+        await compaction;
+        assert.ok(turns > 0, 'the compaction let other work run');
+        assert.equal(await store.compactedRevision(), target);
+        assert.equal(await store.count('/d/'), turns);
+        assert.deepEqual(plainList(await store.list('/c/', { revision: target })), atTarget);
+        const w = collect(store, '/c/', target);
+        await w.untilRevision(current.revision);
+        assert.deepEqual(revisions(w.events), Array.from({ length: current.revision - target }, (_, i) => target + 1 + i));
+        w.handle.cancel();
+      });
+    });
+
     describe('close', () => {
       it('makes every operation fail with StoreClosedError, and is idempotent', async () => {
         const a = await store.create('/k/a', '');
@@ -733,10 +769,11 @@ function summary(e: WatchEvent): string {
   return `${e.type} ${e.kv.key} ${e.kv.value} @${e.revision}${prev}`;
 }
 
-function plain(e: WatchEvent): object {
+/** A deep, unfrozen copy, for deepEqual against values built in the test. */
+function plain(e: WatchEvent): WatchEvent {
   return JSON.parse(JSON.stringify(e));
 }
 
-function plainList(res: ListResult): object {
+function plainList(res: ListResult): ListResult {
   return JSON.parse(JSON.stringify(res));
 }

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { WatchHandle } from '@keelson/storage';
 import type { ObjectService } from '../object-service.js';
 import type { ResourceRegistry } from '../registry.js';
-import { finalizeNamespace } from '../rest-handlers.js';
+import { finalizeNamespace } from '../namespace-finalize.js';
 import { KeyedWorkQueue } from './work-queue.js';
 
 export const NAMESPACE_FINALIZER = 'kubernetes';
@@ -89,11 +89,11 @@ export class NamespaceController {
           return;
         }
       }
-      await finalizeNamespace({ svc: this.svc, registry: this.registry }, this.nsInfo, name, finalizers.filter((f) => f !== NAMESPACE_FINALIZER));
+      await finalizeNamespace(this.svc, this.nsInfo, name, finalizers.filter((f) => f !== NAMESPACE_FINALIZER));
       return;
     }
     if (finalizers.length === 0 && !(ns.metadata.finalizers?.length > 0)) {
-      await finalizeNamespace({ svc: this.svc, registry: this.registry }, this.nsInfo, name, []);
+      await finalizeNamespace(this.svc, this.nsInfo, name, []);
     }
   }
 }

@@ -115,7 +115,7 @@ export class WatchHub {
     }
   }
 
-  /** Ends every watch with StoreClosedError (after the events already committed). */
+  /** Ends every watch with StoreClosedError: live ones after their queued events. */
   close(): void {
     if (this.closedWith) return;
     this.closedWith = new StoreClosedError();
@@ -148,7 +148,7 @@ export class WatchHub {
     const batch = [...this.dirty];
     this.dirty.clear();
     for (const w of batch) {
-      if (w.state !== 'live') continue; // cancelled since, or back to replaying never happens
+      if (w.state !== 'live') continue; // ended since it was marked
       const events = w.pending;
       w.pending = [];
       if (events.length > 0 && !this.deliver(w, events)) continue;
