@@ -21,6 +21,8 @@ export interface KeelsonProcess {
   kubeconfigPath: string;
   /** VmRSS, VmHWM, RssAnon, RssFile of the server process, in bytes. */
   memory(): ProcStatusMemory;
+  /** CPU time (user + system) the server process has used so far, in ms. */
+  cpuMs(): number;
   /** SIGINT (a clean stop, which also writes a --cpu-prof profile), then removes the data dir. */
   stop(): Promise<void>;
 }
@@ -70,6 +72,7 @@ export async function startKeelson(opts: StartKeelsonOptions = {}): Promise<Keel
     token,
     kubeconfigPath,
     memory: () => procStatusMemory(pid),
+    cpuMs: () => procCpuMs(pid),
     async stop() {
       if (child.exitCode === null) {
         child.kill('SIGINT');
@@ -110,4 +113,12 @@ export function procStatusMemory(pid: number): ProcStatusMemory {
     return m ? Number(m[1]) * 1024 : Number.NaN;
   };
   return { vmRss: kb('VmRSS'), vmHwm: kb('VmHWM'), rssAnon: kb('RssAnon'), rssFile: kb('RssFile') };
+}
+
+/** utime + stime of /proc/<pid>/stat, in ms (clock ticks of 10 ms: USER_HZ is 100 on Linux). */
+export function procCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after "(comm)": state is field 3, utime field 14, stime field 15.
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10;
 }

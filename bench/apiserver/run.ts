@@ -10,19 +10,20 @@
  * Environment:
  *   KEELSON_BENCH_PHASES=creates,client-node,lists,verbs,watch,memory,storage   a subset (default: all)
  *   KEELSON_BENCH_CPU_PROF=DIR   run the servers with --cpu-prof, profiles written to DIR on stop
+ *   KEELSON_BENCH_SERVER_NODE_FLAGS="..."   more node flags for the servers (e.g. --perf-basic-prof for `perf`)
  *
  * Progress goes to stderr; the table to stdout; rows to bench/results/apiserver.json.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 // Before client-node: makes its undici 8 load on Node 20 (one shim, shared with the tests).
 import '../../packages/apiserver/test/integration/undici-on-node20.js';
 import * as k8s from '@kubernetes/client-node';
 import { SqliteStore } from '@keelson/storage';
 import { formatTable, machineInfo, writeResults, type ResultRow } from '../lib/results.js';
-import { percentile, round, sortedPercentile, summarize, type Summary } from '../lib/stats.js';
+import { median, percentile, round, sortedPercentile, summarize, type Summary } from '../lib/stats.js';
 import { HttpsClient, runConcurrent } from './https-client.js';
 import { startKeelson, type KeelsonProcess } from './keelson-process.js';
 
@@ -59,7 +60,10 @@ const CLIENT_NODE = '@kubernetes/client-node CoreV1Api -> keelson';
 
 const phases = new Set((process.env.KEELSON_BENCH_PHASES ?? 'creates,client-node,lists,verbs,watch,memory,storage').split(',').map((s) => s.trim()));
 const cpuProfDir = process.env.KEELSON_BENCH_CPU_PROF ? resolve(process.env.KEELSON_BENCH_CPU_PROF) : undefined;
-const nodeFlags = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [];
+const nodeFlags = [
+  ...(cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : []),
+  ...(process.env.KEELSON_BENCH_SERVER_NODE_FLAGS ?? '').split(' ').filter(Boolean),
+];
 
 const rows: ResultRow[] = [];
 const started = performance.now();
@@ -135,22 +139,58 @@ async function currentRv(c: HttpsClient, ns: string): Promise<string> {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Wall time and the CPU time the server and this process (the load generator) spent on `f`.
+ * On a small shared machine the wall figures include waiting for a CPU; CPU per operation is
+ * what the work itself costs.
+ */
+async function costOf<T>(server: KeelsonProcess, f: () => Promise<T>): Promise<{ result: T; wallMs: number; serverCpuMs: number; clientCpuMs: number }> {
+  const s0 = server.cpuMs();
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const result = await f();
+  const wallMs = performance.now() - t0;
+  const c = process.cpuUsage(c0);
+  return { result, wallMs, serverCpuMs: server.cpuMs() - s0, clientCpuMs: (c.user + c.system) / 1000 };
+}
+
+/** CPU pressure of the machine (/proc/pressure/cpu "some avg10"): % of time something waited for a CPU. */
+function cpuPressure(): number | undefined {
+  try {
+    const m = /some avg10=([\d.]+)/.exec(readFileSync('/proc/pressure/cpu', 'utf8'));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 // ------------------------------------------------------------------ phases on the server
 
-async function benchCreates(c: HttpsClient): Promise<void> {
-  const perRun: Record<1 | 16, number[]> = { 1: [], 16: [] };
+async function benchCreates(c: HttpsClient, server: KeelsonProcess): Promise<void> {
+  const perRun: Record<1 | 16, { rate: number[]; serverUs: number[]; clientUs: number[] }> = {
+    1: { rate: [], serverUs: [], clientUs: [] },
+    16: { rate: [], serverUs: [], clientUs: [] },
+  };
   for (let r = 0; r < RUNS; r++) {
     for (const conc of [1, 16] as const) {
       const ns = `create-c${conc}-r${r}`;
       await createNamespace(c, ns);
-      const rate = await load(c, ns, conc === 1 ? CREATES_1 : CREATES_16, conc);
-      perRun[conc].push(rate);
-      progress(`creates: ${conc} client(s), run ${r + 1}/${RUNS}: ${rate.toFixed(0)}/s`);
+      const n = conc === 1 ? CREATES_1 : CREATES_16;
+      const cost = await costOf(server, () => load(c, ns, n, conc));
+      const p = perRun[conc];
+      p.rate.push(cost.result);
+      p.serverUs.push((cost.serverCpuMs * 1000) / n);
+      p.clientUs.push((cost.clientCpuMs * 1000) / n);
+      progress(`creates: ${conc} client(s), run ${r + 1}/${RUNS}: ${cost.result.toFixed(0)}/s; CPU per create: server ${p.serverUs[r].toFixed(0)} us, load generator ${p.clientUs[r].toFixed(0)} us`);
     }
   }
-  addRow(KEELSON, `ConfigMap create, 1 client, ${CREATES_1} per run`, 'creates_per_s', summarize(perRun[1]), 'creates/s');
-  const s16 = summarize(perRun[16]);
-  addRow(KEELSON, `ConfigMap create, 16 clients, ${CREATES_16} per run`, 'creates_per_s', s16, 'creates/s', target('>= 2000', s16.value >= 2000));
+  for (const conc of [1, 16] as const) {
+    const p = perRun[conc];
+    const s = summarize(p.rate);
+    const extra = { server_cpu_us_per_op: round(median(p.serverUs), 0), client_cpu_us_per_op: round(median(p.clientUs), 0) };
+    if (conc === 1) addRow(KEELSON, `ConfigMap create, 1 client, ${CREATES_1} per run`, 'creates_per_s', s, 'creates/s', extra);
+    else addRow(KEELSON, `ConfigMap create, 16 clients, ${CREATES_16} per run`, 'creates_per_s', s, 'creates/s', { ...target('>= 2000', s.value >= 2000), ...extra });
+  }
 }
 
 async function benchClientNode(c: HttpsClient, server: KeelsonProcess): Promise<void> {
@@ -173,58 +213,66 @@ async function benchClientNode(c: HttpsClient, server: KeelsonProcess): Promise<
   addRow(CLIENT_NODE, `ConfigMap create, 16 clients, ${CLIENT_NODE_CREATES} per run`, 'creates_per_s', summarize(perRun), 'creates/s');
 }
 
-/** GETs every page (limit/continue); returns the number of items seen. */
-async function listPaged(c: HttpsClient, path: string, accept?: string): Promise<number> {
+/**
+ * GETs every page (limit/continue) and returns the bodies. The continue token is read from the
+ * list's metadata, which both List and Table put first, without decoding the page: the timed
+ * figure is the server's and the transfer's, not this process's JSON.parse.
+ */
+async function listPaged(c: HttpsClient, path: string, accept?: string): Promise<string[]> {
   let cont = '';
-  let n = 0;
+  const pages: string[] = [];
   for (;;) {
     const r = await c.must('GET', `${path}?limit=${PAGE}${cont ? `&continue=${encodeURIComponent(cont)}` : ''}`, 200, { accept });
-    const doc = JSON.parse(r.body);
-    n += (doc.items ?? doc.rows).length;
-    cont = doc.metadata?.continue ?? '';
-    if (!cont) return n;
+    pages.push(r.body);
+    cont = /"continue":"([^"]*)"/.exec(r.body.slice(0, 2048))?.[1] ?? '';
+    if (!cont) return pages;
   }
 }
 
-async function benchLists(c: HttpsClient): Promise<void> {
+/** Items (or Table rows) in list bodies. */
+function countItems(bodies: string[]): number {
+  return bodies.reduce((n, b) => {
+    const doc = JSON.parse(b);
+    return n + (doc.items ?? doc.rows).length;
+  }, 0);
+}
+
+async function benchLists(c: HttpsClient, server: KeelsonProcess): Promise<void> {
   const ns = 'list10k';
   await createNamespace(c, ns);
   progress(`lists: loading ${LIST_OBJECTS} ConfigMaps`);
   await load(c, ns, LIST_OBJECTS, LOAD_CONCURRENCY);
   const path = cmPath(ns);
-  const cases: { label: string; run: () => Promise<number> }[] = [
-    {
-      label: 'JSON, one GET',
-      run: async () => {
-        const r = await c.must('GET', path, 200);
-        return JSON.parse(r.body).items.length;
-      },
-    },
+  // Each case returns the response bodies; the time runs to the last byte of the last one.
+  const cases: { label: string; run: () => Promise<string[]> }[] = [
+    { label: 'JSON, one GET', run: async () => [(await c.must('GET', path, 200)).body] },
     { label: `JSON, pages of ${PAGE} (limit/continue)`, run: () => listPaged(c, path) },
     { label: `Table, pages of ${PAGE} (as kubectl get asks)`, run: () => listPaged(c, path, TABLE_ACCEPT) },
-    {
-      label: 'Table, one GET',
-      run: async () => {
-        const r = await c.must('GET', path, 200, { accept: TABLE_ACCEPT });
-        return JSON.parse(r.body).rows.length;
-      },
-    },
+    { label: 'Table, one GET', run: async () => [(await c.must('GET', path, 200, { accept: TABLE_ACCEPT })).body] },
   ];
   const times = cases.map(() => [] as number[]);
-  const bytes = await c.must('GET', path, 200).then((r) => Buffer.byteLength(r.body)); // also a warm-up
+  const serverCpu = cases.map(() => [] as number[]);
+  const bodyBytes: number[] = [];
+  // Untimed pass: every case returns every object (and warms up).
+  for (const cs of cases) {
+    const bodies = await cs.run();
+    bodyBytes.push(bodies.reduce((n, b) => n + Buffer.byteLength(b), 0));
+    const n = countItems(bodies);
+    if (n !== LIST_OBJECTS) throw new Error(`list (${cs.label}) returned ${n} items, expected ${LIST_OBJECTS}`);
+  }
   for (let r = 0; r < LIST_RUNS; r++) {
     for (let k = 0; k < cases.length; k++) {
-      const t0 = performance.now();
-      const n = await cases[k].run();
-      times[k].push(performance.now() - t0);
-      if (n !== LIST_OBJECTS) throw new Error(`list (${cases[k].label}) returned ${n} items, expected ${LIST_OBJECTS}`);
+      const { wallMs, serverCpuMs } = await costOf(server, cases[k].run);
+      times[k].push(wallMs);
+      serverCpu[k].push(serverCpuMs);
     }
     progress(`lists: run ${r + 1}/${LIST_RUNS}: ${cases.map((cs, k) => `${cs.label} ${times[k][r].toFixed(0)} ms`).join('; ')}`);
   }
   for (let k = 0; k < cases.length; k++) {
     const s = summarize(times[k]);
     const extra: Record<string, unknown> = k < 3 ? target('< 300 ms', s.value < 300) : {};
-    if (k === 0) extra.bytes = bytes;
+    extra.server_cpu_ms = median(serverCpu[k]);
+    extra.response_bytes = bodyBytes[k];
     addRow(KEELSON, `list ${LIST_OBJECTS} ConfigMaps, ${cases[k].label}`, 'list_ms', s, 'ms', extra);
   }
 }
@@ -312,6 +360,8 @@ async function benchWatch(c: HttpsClient, server: KeelsonProcess): Promise<void>
   const watchClient = new HttpsClient(server.url, server.caPem, server.token, WATCHERS + 4);
   const fromSend = { p50: [] as number[], p99: [] as number[], max: [] as number[] };
   const fromResponse = { p50: [] as number[], p99: [] as number[], max: [] as number[] };
+  const serverUs: number[] = [];
+  const clientUs: number[] = [];
   try {
     for (let r = 0; r < RUNS; r++) {
       const ns = `watch-r${r}`;
@@ -336,6 +386,8 @@ async function benchWatch(c: HttpsClient, server: KeelsonProcess): Promise<void>
       const doneAt = new Float64Array(writes);
       const bodies = Array.from({ length: writes }, (_, i) => JSON.stringify(configMap(ns, name(i), i)));
       const inflight: Promise<void>[] = [];
+      const s0 = server.cpuMs();
+      const c0 = process.cpuUsage();
       const t0 = performance.now();
       for (let i = 0; i < writes; i++) {
         const due = t0 + (i * 1000) / WATCH_RATE_PER_S;
@@ -351,6 +403,9 @@ async function benchWatch(c: HttpsClient, server: KeelsonProcess): Promise<void>
       await Promise.all(inflight);
       const timeout = sleep(30_000).then(() => 'timeout' as const);
       if ((await Promise.race([done, timeout])) === 'timeout') throw new Error(`watch: ${received} of ${writes * WATCHERS} events arrived within 30 s`);
+      const cc = process.cpuUsage(c0);
+      serverUs.push(((server.cpuMs() - s0) * 1000) / writes);
+      clientUs.push((cc.user + cc.system) / writes);
       for (const s of streams) s.close();
       const a: number[] = [];
       const b: number[] = [];
@@ -369,7 +424,7 @@ async function benchWatch(c: HttpsClient, server: KeelsonProcess): Promise<void>
       fromResponse.p50.push(sortedPercentile(b, 50));
       fromResponse.p99.push(sortedPercentile(b, 99));
       fromResponse.max.push(b[b.length - 1]);
-      progress(`watch: run ${r + 1}/${RUNS}: from send p50 ${fromSend.p50[r].toFixed(2)} p99 ${fromSend.p99[r].toFixed(2)} max ${fromSend.max[r].toFixed(1)} ms; from response p50 ${fromResponse.p50[r].toFixed(2)} p99 ${fromResponse.p99[r].toFixed(2)} ms`);
+      progress(`watch: run ${r + 1}/${RUNS}: from send p50 ${fromSend.p50[r].toFixed(2)} p99 ${fromSend.p99[r].toFixed(2)} max ${fromSend.max[r].toFixed(1)} ms; from response p50 ${fromResponse.p50[r].toFixed(2)} p99 ${fromResponse.p99[r].toFixed(2)} ms; CPU per write (all ${WATCHERS} deliveries): server ${serverUs[r].toFixed(0)} us, load generator ${clientUs[r].toFixed(0)} us`);
     }
   } finally {
     watchClient.close();
@@ -377,7 +432,11 @@ async function benchWatch(c: HttpsClient, server: KeelsonProcess): Promise<void>
   const kase = `${WATCHERS} watchers on one resource, creates at ${WATCH_RATE_PER_S}/s for ${WATCH_SECONDS} s (${writes * WATCHERS} events per run)`;
   addRow(KEELSON, kase, 'latency_from_send_p50_ms', summarize(fromSend.p50), 'ms');
   const p99 = summarize(fromSend.p99);
-  addRow(KEELSON, kase, 'latency_from_send_p99_ms', p99, 'ms', target('< 10 ms', p99.value < 10));
+  addRow(KEELSON, kase, 'latency_from_send_p99_ms', p99, 'ms', {
+    ...target('< 10 ms', p99.value < 10),
+    server_cpu_us_per_write: round(median(serverUs), 0),
+    client_cpu_us_per_write: round(median(clientUs), 0),
+  });
   addRow(KEELSON, kase, 'latency_from_send_max_ms', summarize(fromSend.max), 'ms');
   addRow(KEELSON, kase, 'latency_from_response_p50_ms', summarize(fromResponse.p50), 'ms');
   addRow(KEELSON, kase, 'latency_from_response_p99_ms', summarize(fromResponse.p99), 'ms');
@@ -505,6 +564,7 @@ async function benchStorage(): Promise<void> {
 
 async function main(): Promise<void> {
   const m = machineInfo();
+  const conditionsAtStart = { loadavg1: round(loadavg()[0]), cpuPressureSomeAvg10: cpuPressure() };
   progress(`machine: ${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGiB} GiB, node ${m.node}${cpuProfDir ? `; server CPU profiles -> ${cpuProfDir}` : ''}`);
   const needsServer = ['creates', 'client-node', 'lists', 'verbs', 'watch'].some((p) => phases.has(p));
   if (needsServer) {
@@ -515,8 +575,8 @@ async function main(): Promise<void> {
       // Warm-up: TLS sessions, JIT, SQLite pages.
       await createNamespace(c, 'warmup');
       await load(c, 'warmup', 1000, LOAD_CONCURRENCY);
-      if (phases.has('creates')) await benchCreates(c);
-      if (phases.has('lists')) await benchLists(c);
+      if (phases.has('creates')) await benchCreates(c, server);
+      if (phases.has('lists')) await benchLists(c, server);
       if (phases.has('verbs')) await benchVerbs(c);
       if (phases.has('watch')) await benchWatch(c, server);
       // Last on this server: client-node leaves a connection open per call it made.
@@ -530,13 +590,18 @@ async function main(): Promise<void> {
   // Last, with no server running: the storage engine alone, in this process.
   if (phases.has('storage')) await benchStorage();
 
-  const file = writeResults('apiserver', rows);
+  // The machine may be shared: how busy it was, so runs can be compared fairly.
+  const conditions = { start: conditionsAtStart, end: { loadavg1: round(loadavg()[0]), cpuPressureSomeAvg10: cpuPressure() } };
+  const file = writeResults('apiserver', rows, { conditions });
   const fmt = (v: unknown): string => (v === undefined ? '' : String(v));
   const table = formatTable(
     ['subject', 'case', 'metric', 'value', 'unit', 'min', 'max', 'target', 'met'],
     rows.map((r) => [r.subject, r.case, r.metric, fmt(r.value), r.unit, fmt(r.min), fmt(r.max), fmt(r.target), r.met === undefined ? '' : r.met ? 'yes' : 'NO']),
   );
-  process.stdout.write(`\nbench/apiserver (median of runs; min/max over runs) — ${m.cpus} CPUs, node ${m.node}\n${table}\n\nwrote ${file}\n`);
+  process.stdout.write(
+    `\nbench/apiserver (median of runs; min/max over runs) — ${m.cpus} CPUs, node ${m.node}; ` +
+      `load average ${conditions.start.loadavg1} -> ${conditions.end.loadavg1}, CPU pressure ${conditions.start.cpuPressureSomeAvg10}% -> ${conditions.end.cpuPressureSomeAvg10}%\n${table}\n\nwrote ${file}\n`,
+  );
   progress('done');
 }
 

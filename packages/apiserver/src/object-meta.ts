@@ -83,3 +83,19 @@ export const OBJECT_META_FIELDS = new Set([
   'finalizers',
   'managedFields',
 ]);
+
+const OMIT_EMPTY_META_COLLECTIONS = ['labels', 'annotations', 'ownerReferences', 'finalizers', 'managedFields'];
+
+/**
+ * kube-apiserver round-trips metadata through the typed ObjectMeta (custom resources too, via
+ * schemaobjectmeta.Coerce), whose fields are `omitempty`: a null field and an empty labels,
+ * annotations, ownerReferences, finalizers or managedFields are not stored. kubectl relies on
+ * it: `kubectl diff` and client-side apply send `"annotations":{}`, which must not show up.
+ */
+export function dropEmptyMetadataFields(meta: Record<string, unknown>): void {
+  for (const k of Object.keys(meta)) {
+    const v = meta[k];
+    if (v === null) delete meta[k];
+    else if (OMIT_EMPTY_META_COLLECTIONS.includes(k) && typeof v === 'object' && Object.keys(v).length === 0) delete meta[k];
+  }
+}

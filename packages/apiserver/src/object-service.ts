@@ -42,6 +42,7 @@ import {
   OBJECT_META_FIELDS,
   apiVersionOf,
   deepEqual,
+  dropEmptyMetadataFields,
   groupResource,
   listPrefix,
   nowTimestamp,
@@ -644,6 +645,7 @@ export class ObjectService {
         delete obj.metadata[k];
       }
     }
+    dropEmptyMetadataFields(obj.metadata);
     if (info.crd) {
       if (info.crd.schema && !info.crd.preserveUnknownFields) unknown.push(...pruneUnknownFields(info.crd.schema, obj, { isResourceRoot: true }));
       if (info.crd.schema) {

@@ -53,6 +53,11 @@ const PATCH_TYPES = [
 // kubectl's typed clients (create namespace|configmap|deployment ...) send Kubernetes protobuf.
 const BODY_TYPES = ['application/json', 'application/yaml', KUBERNETES_PROTOBUF_CONTENT_TYPE];
 
+/** Custom resources have no protobuf form: kube-apiserver answers 415 from the Content-Type alone, whatever the body. */
+function bodyTypesFor(info: ResourceInfo): string[] {
+  return info.crd ? BODY_TYPES.filter((t) => t !== KUBERNETES_PROTOBUF_CONTENT_TYPE) : BODY_TYPES;
+}
+
 export interface RestContext {
   svc: ObjectService;
   registry: ResourceRegistry;
@@ -215,13 +220,13 @@ export async function handleResourceRequest(ctx: RestContext, req: IncomingMessa
       });
     }
     case 'create': {
-      const body = await decodeBody(req, BODY_TYPES);
+      const body = await decodeBody(req, bodyTypesFor(info));
       const opts = writeOptions(q, body.duplicates, '', 'CreateOptions');
       const out = await ctx.svc.create(info, namespace, body.value, opts);
       return respondObject(res, 201, info, out.object, format, q, opts.warnings);
     }
     case 'update': {
-      const body = await decodeBody(req, BODY_TYPES);
+      const body = await decodeBody(req, bodyTypesFor(info));
       const opts = writeOptions(q, body.duplicates, '', 'UpdateOptions');
       const out = await ctx.svc.update(info, namespace, ri.name, body.value, opts);
       return respondObject(res, 200, info, out.object, format, q, opts.warnings);
@@ -428,7 +433,7 @@ async function handleSubresource(
       case 'get':
         return respondObject(res, 200, info, await ctx.svc.get(info, namespace, ri.name), format, q);
       case 'update': {
-        const body = await decodeBody(req, BODY_TYPES);
+        const body = await decodeBody(req, bodyTypesFor(info));
         const opts = writeOptions(q, body.duplicates, 'status', 'UpdateOptions');
         const out = await ctx.svc.update(info, namespace, ri.name, body.value, opts);
         return respondObject(res, 200, info, out.object, format, q, opts.warnings);

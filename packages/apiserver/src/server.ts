@@ -59,6 +59,9 @@ export interface StartOptions {
   port?: number;
 }
 
+/** Named checks of /livez and /healthz, and of /readyz (which also waits for the server's informers). */
+const HEALTH_CHECKS = ['ping', 'log', 'etcd'];
+const READYZ_CHECKS = ['ping', 'log', 'etcd', 'informer-sync', 'shutdown'];
 const OPEN_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version', '/healthz/ping', '/livez/ping', '/readyz/ping']);
 
 const BOOTSTRAP_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
@@ -204,7 +207,7 @@ export class ApiServer {
     const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
     try {
       if (OPEN_PATHS.has(path) || path.startsWith('/livez/') || path.startsWith('/readyz/') || path.startsWith('/healthz/')) {
-        this.handleOpen(path, res);
+        this.handleOpen(path, res, url.searchParams);
         return;
       }
       if (!this.authenticated(req)) throw newUnauthorized();
@@ -224,7 +227,7 @@ export class ApiServer {
     return this.opts.version ?? { major: '1', minor: '32', gitVersion: 'v1.32.0+keelson' };
   }
 
-  private handleOpen(path: string, res: ServerResponse): void {
+  private handleOpen(path: string, res: ServerResponse, q: URLSearchParams): void {
     if (path === '/version') {
       const v = this.versionInfo();
       sendJson(res, 200, {
@@ -241,7 +244,20 @@ export class ApiServer {
       return;
     }
     const ok = this.ready || path.startsWith('/livez') || path.startsWith('/healthz');
+    // kube-apiserver serves each named check under the endpoint (/readyz/etcd) and 404s any other
+    // name; `?verbose` lists the checks ("[+]ping ok" ... "readyz check passed").
+    const [, endpoint, check] = /^\/(livez|readyz|healthz)(?:\/(.+))?$/.exec(path) ?? [];
+    const checks = endpoint === 'readyz' ? READYZ_CHECKS : HEALTH_CHECKS;
+    if (check !== undefined && !checks.includes(check)) {
+      sendError(res, newNotFoundPath());
+      return;
+    }
     res.writeHead(ok ? 200 : 503, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
+    if (q.has('verbose') && check === undefined) {
+      const lines = checks.map((c) => (ok || c !== 'informer-sync' ? `[+]${c} ok` : `[-]${c} failed: reason withheld`));
+      res.end(`${lines.join('\n')}\n${endpoint} check ${ok ? 'passed' : 'failed'}\n`);
+      return;
+    }
     res.end(ok ? 'ok' : 'not ready');
   }
 

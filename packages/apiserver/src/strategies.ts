@@ -223,7 +223,7 @@ export const builtinStrategies: Record<string, KindStrategy> = {
       spec.replicas ??= 1;
       spec.revisionHistoryLimit ??= 10;
       spec.progressDeadlineSeconds ??= 600;
-      spec.strategy ??= { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '25%', maxSurge: '25%' } };
+      spec.strategy = defaultRollingStrategy(spec.strategy, { maxUnavailable: '25%', maxSurge: '25%' });
       podTemplateDefaults(spec.template);
     },
     validate: workloadValidate,
@@ -235,7 +235,7 @@ export const builtinStrategies: Record<string, KindStrategy> = {
       spec.replicas ??= 1;
       spec.podManagementPolicy ??= 'OrderedReady';
       spec.revisionHistoryLimit ??= 10;
-      spec.updateStrategy ??= { type: 'RollingUpdate', rollingUpdate: { partition: 0 } };
+      spec.updateStrategy = defaultRollingStrategy(spec.updateStrategy, { partition: 0 }, true);
       podTemplateDefaults(spec.template);
     },
     validate: workloadValidate,
@@ -253,7 +253,7 @@ export const builtinStrategies: Record<string, KindStrategy> = {
     prepareForCreate(obj) {
       const spec = (obj.spec ??= {});
       spec.revisionHistoryLimit ??= 10;
-      spec.updateStrategy ??= { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } };
+      spec.updateStrategy = defaultRollingStrategy(spec.updateStrategy, { maxUnavailable: 1, maxSurge: 0 });
       podTemplateDefaults(spec.template);
     },
     validate: workloadValidate,
@@ -269,6 +269,30 @@ export const builtinStrategies: Record<string, KindStrategy> = {
   },
   'apiextensions.k8s.io/customresourcedefinitions': { topLevelFields: ['spec', 'status'] },
 };
+
+/**
+ * SetDefaults of a Deployment's strategy / a StatefulSet's or DaemonSet's updateStrategy, field by
+ * field as kube does: a missing type is RollingUpdate, and a RollingUpdate strategy gets each
+ * missing rollingUpdate field. (`kubectl create deployment` sends `strategy: {}`.) A StatefulSet
+ * only gets a rollingUpdate block when its type was defaulted (`onlyWhenTypeDefaulted`).
+ */
+export function defaultRollingStrategy(strategy: any, rollingDefaults: Record<string, unknown>, onlyWhenTypeDefaulted = false): any {
+  if (strategy !== undefined && strategy !== null && (typeof strategy !== 'object' || Array.isArray(strategy))) return strategy;
+  const out = { ...(strategy ?? {}) };
+  const typeDefaulted = !out.type;
+  if (typeDefaulted) out.type = 'RollingUpdate';
+  if (out.type !== 'RollingUpdate') return out;
+  if (out.rollingUpdate === undefined || out.rollingUpdate === null) {
+    if (onlyWhenTypeDefaulted && !typeDefaulted) return out;
+    out.rollingUpdate = {};
+  } else if (typeof out.rollingUpdate !== 'object' || Array.isArray(out.rollingUpdate)) {
+    return out;
+  } else {
+    out.rollingUpdate = { ...out.rollingUpdate };
+  }
+  for (const [k, v] of Object.entries(rollingDefaults)) out.rollingUpdate[k] ??= v;
+  return out;
+}
 
 function foldStringData(obj: any): void {
   if (obj.stringData && typeof obj.stringData === 'object') {

@@ -67,9 +67,15 @@ function issue(opts: {
   return cert;
 }
 
-export function generateServingCertificates(hosts: string[] = ['127.0.0.1', '::1', 'localhost']): ServingCertificates & { caKeyPem: string } {
-  const caKey = newRsaKey();
-  const ca = issue({ subjectCN: 'keelson-ca', publicPem: caKey.publicPem, signerKeyPem: caKey.privatePem, isCA: true, years: 10 });
+export function generateServingCertificates(
+  hosts: string[] = ['127.0.0.1', '::1', 'localhost'],
+  existingCa?: { caCertPem: string; caKeyPem: string },
+): ServingCertificates & { caKeyPem: string } {
+  // Re-issuing the serving certificate keeps an existing CA, so kubeconfigs handed out earlier stay valid.
+  const caKey = existingCa ? { privatePem: existingCa.caKeyPem } : newRsaKey();
+  const ca = existingCa
+    ? forge.pki.certificateFromPem(existingCa.caCertPem)
+    : issue({ subjectCN: 'keelson-ca', publicPem: (caKey as { publicPem: string }).publicPem, signerKeyPem: caKey.privatePem, isCA: true, years: 10 });
   const serverKey = newRsaKey();
   const server = issue({
     subjectCN: 'keelson-apiserver',
@@ -105,7 +111,14 @@ export function ensureServingCertificates(dir: string, hosts: string[] = ['127.0
     if (fresh && covers) return { caCertPem: readFileSync(files.ca, 'utf8'), certPem, keyPem: readFileSync(files.key, 'utf8') };
   }
   mkdirSync(pki, { recursive: true, mode: 0o700 });
-  const made = generateServingCertificates(hosts);
+  let existingCa: { caCertPem: string; caKeyPem: string } | undefined;
+  if (existsSync(files.ca) && existsSync(files.caKey)) {
+    const caCertPem = readFileSync(files.ca, 'utf8');
+    if (new Date(new X509Certificate(caCertPem).validTo).getTime() > Date.now() + 24 * 3600_000) {
+      existingCa = { caCertPem, caKeyPem: readFileSync(files.caKey, 'utf8') };
+    }
+  }
+  const made = generateServingCertificates(hosts, existingCa);
   writeFileSync(files.ca, made.caCertPem);
   writeFileSync(files.caKey, made.caKeyPem, { mode: 0o600 });
   writeFileSync(files.cert, made.certPem);

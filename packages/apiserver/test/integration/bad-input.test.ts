@@ -614,11 +614,18 @@ describe('bad input', () => {
   });
 
   test('an unsupported Content-Type on create: 415 UnsupportedMediaType', async () => {
-    for (const contentType of ['text/plain', 'application/xml', 'application/merge-patch+json', 'application/vnd.kubernetes.protobuf']) {
+    for (const contentType of ['text/plain', 'application/xml', 'application/merge-patch+json']) {
       const r = await request('POST', CM, { raw: JSON.stringify(cm('typed')), contentType });
       expectStatus(r, 415, 'UnsupportedMediaType', /the body of the request was in an unknown format - accepted media types include: application\/json/);
     }
+    // Built-in kinds take Kubernetes protobuf (kubectl's typed clients send it): JSON labelled
+    // as protobuf is a malformed body; custom resources have no protobuf form at all.
+    const notProto = await request('POST', CM, { raw: JSON.stringify(cm('typed')), contentType: 'application/vnd.kubernetes.protobuf' });
+    expectStatus(notProto, 400, 'BadRequest', /not application\/vnd\.kubernetes\.protobuf/);
+    const crProto = await request('POST', WIDGETS, { raw: Buffer.concat([Buffer.from('k8s\0'), Buffer.from([0x0a, 0x00])]), contentType: 'application/vnd.kubernetes.protobuf' });
+    expectStatus(crProto, 415, 'UnsupportedMediaType', /unknown format/);
     await expectAbsent(`${CM}/typed`);
+    await expectAbsent(`${WIDGETS}/typed`);
     await stillServing();
   });
 

@@ -39,6 +39,9 @@ export function run(cmd: string, args: string[], opts: { input?: string; env?: R
     p.stderr.on('data', (d) => (stderr += d));
     const timer = setTimeout(() => p.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
     p.on('error', reject);
+    // A command that exits without reading stdin makes the write below fail with EPIPE; its
+    // exit code and output are what the caller checks.
+    p.stdin.on('error', () => {});
     p.on('close', (code) => {
       clearTimeout(timer);
       resolvePromise({ code: code ?? -1, stdout, stderr });
