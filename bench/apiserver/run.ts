@@ -18,8 +18,6 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-// Before client-node: makes its undici 8 load on Node 20 (one shim, shared with the tests).
-import '../../packages/apiserver/test/integration/undici-on-node20.js';
 import * as k8s from '@kubernetes/client-node';
 import { SqliteStore } from '@keelson/storage';
 import { formatTable, machineInfo, writeResults, type ResultRow } from '../lib/results.js';
@@ -34,7 +32,6 @@ const RUNS = 3;
 const LIST_RUNS = 5;
 const CREATES_1 = 2_000;
 const CREATES_16 = 6_000;
-/** client-node 2.x opens a new TLS connection for every call (a new undici Agent each time): ~100/s. */
 const CLIENT_NODE_CREATES = 1_000;
 const LIST_OBJECTS = 10_000;
 /** client-go's pager and kubectl's --chunk-size default. */
@@ -198,19 +195,26 @@ async function benchClientNode(c: HttpsClient, server: KeelsonProcess): Promise<
   kc.loadFromFile(server.kubeconfigPath);
   const api = kc.makeApiClient(k8s.CoreV1Api);
   const perRun: number[] = [];
+  const serverUs: number[] = [];
+  const clientUs: number[] = [];
   for (let r = 0; r < RUNS; r++) {
     const ns = `clientnode-r${r}`;
     await createNamespace(c, ns);
     const bodies = Array.from({ length: CLIENT_NODE_CREATES }, (_, i) => configMap(ns, name(i), i) as k8s.V1ConfigMap);
-    const t0 = performance.now();
-    await runConcurrent(CLIENT_NODE_CREATES, 16, async (i) => {
-      await api.createNamespacedConfigMap({ namespace: ns, body: bodies[i] });
-    });
-    const rate = CLIENT_NODE_CREATES / ((performance.now() - t0) / 1000);
-    perRun.push(rate);
-    progress(`client-node creates: 16 clients, run ${r + 1}/${RUNS}: ${rate.toFixed(0)}/s`);
+    const cost = await costOf(server, () =>
+      runConcurrent(CLIENT_NODE_CREATES, 16, async (i) => {
+        await api.createNamespacedConfigMap({ namespace: ns, body: bodies[i] });
+      }),
+    );
+    perRun.push(CLIENT_NODE_CREATES / (cost.wallMs / 1000));
+    serverUs.push((cost.serverCpuMs * 1000) / CLIENT_NODE_CREATES);
+    clientUs.push((cost.clientCpuMs * 1000) / CLIENT_NODE_CREATES);
+    progress(`client-node creates: 16 clients, run ${r + 1}/${RUNS}: ${perRun[r].toFixed(0)}/s; CPU per create: server ${serverUs[r].toFixed(0)} us, client ${clientUs[r].toFixed(0)} us`);
   }
-  addRow(CLIENT_NODE, `ConfigMap create, 16 clients, ${CLIENT_NODE_CREATES} per run`, 'creates_per_s', summarize(perRun), 'creates/s');
+  addRow(CLIENT_NODE, `ConfigMap create, 16 clients, ${CLIENT_NODE_CREATES} per run`, 'creates_per_s', summarize(perRun), 'creates/s', {
+    server_cpu_us_per_op: round(median(serverUs), 0),
+    client_cpu_us_per_op: round(median(clientUs), 0),
+  });
 }
 
 /**
