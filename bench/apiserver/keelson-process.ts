@@ -46,6 +46,8 @@ export async function startKeelson(opts: StartKeelsonOptions = {}): Promise<Keel
   const dataDir = mkdtempSync(join(tmpdir(), 'keelson-bench-'));
   const child = spawn(process.execPath, [...(opts.nodeFlags ?? []), cliPath, 'up', '--data-dir', dataDir, '--port', '0', '--storage', 'sqlite', '--log-level', 'warn'], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Files a profiling flag drops in the working directory (v8 logs) go away with the data dir.
+    cwd: dataDir,
   });
   child.stderr!.on('data', (d: Buffer) => process.stderr.write(`[keelson] ${d.toString()}`));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

@@ -8,7 +8,8 @@
  *   node --conditions=keelson-source --import tsx bench/apiserver/run.ts   (after npm run build)
  *
  * Environment:
- *   KEELSON_BENCH_PHASES=creates,client-node,lists,verbs,watch,memory,storage   a subset (default: all)
+ *   KEELSON_BENCH_PHASES=creates,lists,verbs,watch,client-node,memory,storage   a subset (default: all;
+ *     a subset prints its table and does not write the results file)
  *   KEELSON_BENCH_CPU_PROF=DIR   run the servers with --cpu-prof, profiles written to DIR on stop
  *   KEELSON_BENCH_SERVER_NODE_FLAGS="..."   more node flags for the servers (e.g. --perf-basic-prof for `perf`)
  *
@@ -28,7 +29,9 @@ import { startKeelson, type KeelsonProcess } from './keelson-process.js';
 // ------------------------------------------------------------------ sizes and targets
 
 /** Runs per case; figures are the median of the runs, min and max the spread. */
-const RUNS = 3;
+const RUNS = 5;
+/** client-node without keep-alive makes a few hundred calls a second: fewer runs keep the total short. */
+const CLIENT_NODE_RUNS = 3;
 const LIST_RUNS = 5;
 const CREATES_1 = 2_000;
 const CREATES_16 = 6_000;
@@ -55,7 +58,10 @@ const KEELSON = 'keelson (HTTPS, compiled, sqlite)';
 const STORAGE = '@keelson/storage SqliteStore (in-process)';
 const CLIENT_NODE = '@kubernetes/client-node CoreV1Api -> keelson';
 
-const phases = new Set((process.env.KEELSON_BENCH_PHASES ?? 'creates,client-node,lists,verbs,watch,memory,storage').split(',').map((s) => s.trim()));
+const ALL_PHASES = ['creates', 'lists', 'verbs', 'watch', 'client-node', 'memory', 'storage'];
+const phases = new Set((process.env.KEELSON_BENCH_PHASES ?? ALL_PHASES.join(',')).split(',').map((s) => s.trim()));
+/** A subset run prints its table but leaves the results file (a full run's) alone. */
+const fullRun = ALL_PHASES.every((p) => phases.has(p));
 const cpuProfDir = process.env.KEELSON_BENCH_CPU_PROF ? resolve(process.env.KEELSON_BENCH_CPU_PROF) : undefined;
 const nodeFlags = [
   ...(cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : []),
@@ -197,7 +203,7 @@ async function benchClientNode(c: HttpsClient, server: KeelsonProcess): Promise<
   const perRun: number[] = [];
   const serverUs: number[] = [];
   const clientUs: number[] = [];
-  for (let r = 0; r < RUNS; r++) {
+  for (let r = 0; r < CLIENT_NODE_RUNS; r++) {
     const ns = `clientnode-r${r}`;
     await createNamespace(c, ns);
     const bodies = Array.from({ length: CLIENT_NODE_CREATES }, (_, i) => configMap(ns, name(i), i) as k8s.V1ConfigMap);
@@ -209,7 +215,7 @@ async function benchClientNode(c: HttpsClient, server: KeelsonProcess): Promise<
     perRun.push(CLIENT_NODE_CREATES / (cost.wallMs / 1000));
     serverUs.push((cost.serverCpuMs * 1000) / CLIENT_NODE_CREATES);
     clientUs.push((cost.clientCpuMs * 1000) / CLIENT_NODE_CREATES);
-    progress(`client-node creates: 16 clients, run ${r + 1}/${RUNS}: ${perRun[r].toFixed(0)}/s; CPU per create: server ${serverUs[r].toFixed(0)} us, client ${clientUs[r].toFixed(0)} us`);
+    progress(`client-node creates: 16 clients, run ${r + 1}/${CLIENT_NODE_RUNS}: ${perRun[r].toFixed(0)}/s; CPU per create: server ${serverUs[r].toFixed(0)} us, client ${clientUs[r].toFixed(0)} us`);
   }
   addRow(CLIENT_NODE, `ConfigMap create, 16 clients, ${CLIENT_NODE_CREATES} per run`, 'creates_per_s', summarize(perRun), 'creates/s', {
     server_cpu_us_per_op: round(median(serverUs), 0),
@@ -596,7 +602,7 @@ async function main(): Promise<void> {
 
   // The machine may be shared: how busy it was, so runs can be compared fairly.
   const conditions = { start: conditionsAtStart, end: { loadavg1: round(loadavg()[0]), cpuPressureSomeAvg10: cpuPressure() } };
-  const file = writeResults('apiserver', rows, { conditions });
+  const file = fullRun ? writeResults('apiserver', rows, { conditions }) : undefined;
   const fmt = (v: unknown): string => (v === undefined ? '' : String(v));
   const table = formatTable(
     ['subject', 'case', 'metric', 'value', 'unit', 'min', 'max', 'target', 'met'],
@@ -604,7 +610,7 @@ async function main(): Promise<void> {
   );
   process.stdout.write(
     `\nbench/apiserver (median of runs; min/max over runs) — ${m.cpus} CPUs, node ${m.node}; ` +
-      `load average ${conditions.start.loadavg1} -> ${conditions.end.loadavg1}, CPU pressure ${conditions.start.cpuPressureSomeAvg10}% -> ${conditions.end.cpuPressureSomeAvg10}%\n${table}\n\nwrote ${file}\n`,
+      `load average ${conditions.start.loadavg1} -> ${conditions.end.loadavg1}, CPU pressure ${conditions.start.cpuPressureSomeAvg10}% -> ${conditions.end.cpuPressureSomeAvg10}%\n${table}\n\n${file ? `wrote ${file}` : 'a subset of the phases ran (KEELSON_BENCH_PHASES): results file not written'}\n`,
   );
   progress('done');
 }

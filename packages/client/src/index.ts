@@ -1,0 +1,2 @@
+// The public surface of @keelson/client (filled in by the client work).
+export {};

@@ -1,0 +1,2 @@
+// The public surface of @keelson/informer (filled in by the informer work).
+export {};
