@@ -17,3 +17,4 @@ export * from './schema/structural.js';
 export * from './schema/validate.js';
 export * from './schema/defaults.js';
 export * from './schema/prune.js';
+export * from './fieldmanager/index.js';

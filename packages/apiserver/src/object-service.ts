@@ -49,6 +49,7 @@ import {
   objectKey,
   storageApiVersionOf,
 } from './object-meta.js';
+import { recordUpdate } from './field-manager.js';
 import type { ResourceRegistry } from './registry.js';
 import type { ResourceInfo } from './resource-info.js';
 import { strategyFor } from './strategies.js';
@@ -63,9 +64,13 @@ export interface WriteOptions {
   duplicateFields?: string[];
   /** Collected `Warning:` header texts. */
   warnings?: string[];
-  /** '' (main resource) or 'status'. */
+  /** '' (main resource), 'status' or 'scale'. */
   subresource?: string;
   fieldManager?: string;
+  /** The request's User-Agent: names the field manager when `fieldManager` is not given. */
+  userAgent?: string;
+  /** Set by server-side apply, which has already written the object's managedFields. */
+  serverSideApply?: boolean;
 }
 
 export type PropagationPolicy = 'Background' | 'Foreground' | 'Orphan';
@@ -335,7 +340,6 @@ export class ObjectService {
     delete meta.deletionGracePeriodSeconds;
     delete meta.resourceVersion;
     delete meta.selfLink;
-    delete meta.managedFields;
     if (info.generation !== 'none') meta.generation = 1;
     else delete meta.generation;
     if (info.subresources.status && info.crd) delete obj.status;
@@ -343,6 +347,7 @@ export class ObjectService {
     await this.admitCustomResource(info, obj, opts);
     for (const a of this.admission) await a.admitCreate?.(info, obj, opts);
     this.validate(info, obj, undefined);
+    if (!opts.serverSideApply) recordUpdate(info, undefined, obj, opts);
     obj.apiVersion = storageApiVersionOf(info);
     const value = encodeForStorage(obj);
     obj.apiVersion = apiVersionOf(info);
@@ -384,6 +389,7 @@ export class ObjectService {
       await this.admitCustomResource(info, next, opts);
       for (const a of this.admission) await a.admitUpdate?.(info, next, current, opts);
       this.validate(info, next, current);
+      if (!opts.serverSideApply) recordUpdate(info, current, next, opts);
       next.apiVersion = storageApiVersionOf(info);
       const value = encodeForStorage(next);
       next.apiVersion = apiVersionOf(info);
@@ -437,12 +443,15 @@ export class ObjectService {
 
   private prepareForUpdate(info: ResourceInfo, next: any, current: any, subresource: string): void {
     if (subresource === 'status') {
-      // Writes to /status change status only.
+      // Writes to /status change status only (and their managedFields, which the field manager reads).
       const status = next.status;
+      const managedFields = next.metadata?.managedFields;
       for (const k of Object.keys(next)) delete next[k];
       Object.assign(next, structuredClone(current));
       if (status === undefined) delete next.status;
       else next.status = status;
+      if (managedFields === undefined) delete next.metadata.managedFields;
+      else next.metadata.managedFields = managedFields;
       return;
     }
     const nm = next.metadata;
@@ -458,8 +467,6 @@ export class ObjectService {
       delete nm.deletionGracePeriodSeconds;
     }
     delete nm.selfLink;
-    delete nm.managedFields;
-    if (cm.managedFields) nm.managedFields = cm.managedFields;
     if (info.subresources.status) {
       if (current.status === undefined) delete next.status;
       else next.status = current.status;

@@ -14,6 +14,7 @@ import {
   applyStrategicMergePatch,
   builtinPatchMeta,
   OBJECT_MODIFIED,
+  fieldForbidden,
   fieldInvalid,
   fieldNotSupported,
   newBadRequest,
@@ -21,6 +22,7 @@ import {
   newConflict,
   newMethodNotSupported,
   newNotAcceptable,
+  newNotFound,
   newNotFoundPath,
   newUnsupportedMediaType,
   parseFieldSelector,
@@ -31,6 +33,7 @@ import {
   type FieldError,
 } from '@keelson/apimachinery';
 import { parse as parseYaml, stringify as dumpYaml } from 'yaml';
+import { pruneApplyConfig, requireApplyFieldManager, serverSideApply, validateFieldManager } from './field-manager.js';
 import { parseBooleanParam, parseIntParam, readBody, sendJson, sendJsonText, warningHeaders } from './http-util.js';
 import { finalizeNamespace } from './namespace-finalize.js';
 import { KUBERNETES_PROTOBUF_CONTENT_TYPE, ProtobufDecodeError, decodeKubernetesProtobuf } from './protobuf/index.js';
@@ -130,14 +133,18 @@ function dryRunOf(q: URLSearchParams, kind: OptionsKind): boolean {
   return true;
 }
 
-function writeOptions(q: URLSearchParams, duplicates: string[], subresource: string, kind: OptionsKind): WriteOptions {
+function writeOptions(q: URLSearchParams, duplicates: string[], subresource: string, kind: OptionsKind, req: IncomingMessage): WriteOptions {
+  const fieldManager = q.get('fieldManager') || undefined;
+  const bad = validateFieldManager(fieldManager);
+  if (bad.length) throw newInvalid({ group: 'meta.k8s.io', kind }, '', bad);
   return {
     dryRun: dryRunOf(q, kind),
     fieldValidation: fieldValidationOf(q, kind),
     duplicateFields: duplicates,
     warnings: [],
     subresource,
-    fieldManager: q.get('fieldManager') ?? undefined,
+    fieldManager,
+    userAgent: req.headers['user-agent'] ?? '',
   };
 }
 
@@ -221,13 +228,13 @@ export async function handleResourceRequest(ctx: RestContext, req: IncomingMessa
     }
     case 'create': {
       const body = await decodeBody(req, bodyTypesFor(info));
-      const opts = writeOptions(q, body.duplicates, '', 'CreateOptions');
+      const opts = writeOptions(q, body.duplicates, '', 'CreateOptions', req);
       const out = await ctx.svc.create(info, namespace, body.value, opts);
       return respondObject(res, 201, info, out.object, format, q, opts.warnings);
     }
     case 'update': {
       const body = await decodeBody(req, bodyTypesFor(info));
-      const opts = writeOptions(q, body.duplicates, '', 'UpdateOptions');
+      const opts = writeOptions(q, body.duplicates, '', 'UpdateOptions', req);
       const out = await ctx.svc.update(info, namespace, ri.name, body.value, opts);
       return respondObject(res, 200, info, out.object, format, q, opts.warnings);
     }
@@ -359,10 +366,6 @@ function patchFunction(info: ResourceInfo, type: string, patch: unknown): (curre
         throw newUnsupportedMediaType(type, PATCH_TYPES.filter((t) => t !== type));
       }
       return (cur) => applyStrategicMergePatch(cur, patch, builtinPatchMeta(info.group, info.kind));
-    case 'application/apply-patch+yaml':
-      // Server-side apply, first cut: the applied configuration is merged like a client-side
-      // apply would (strategic for built-ins, merge patch otherwise); managedFields come later.
-      return info.strategicMerge ? (cur) => applyStrategicMergePatch(cur, patch, builtinPatchMeta(info.group, info.kind)) : (cur) => applyMergePatch(cur, patch);
     default:
       throw newUnsupportedMediaType(type, PATCH_TYPES);
   }
@@ -383,16 +386,15 @@ async function handlePatch(
   if (!PATCH_TYPES.includes(type)) throw newUnsupportedMediaType(type || '(none)', PATCH_TYPES);
   if (type === 'application/strategic-merge-patch+json' && !info.strategicMerge) throw newUnsupportedMediaType(type, PATCH_TYPES.filter((t) => t !== type));
   const body = await decodeBody(req, [type]);
-  const opts = writeOptions(q, body.duplicates, subresource, 'PatchOptions');
+  const opts = writeOptions(q, body.duplicates, subresource, 'PatchOptions', req);
   if (type === 'application/apply-patch+yaml') {
-    if (!opts.fieldManager) throw newBadRequest('PATCH, application/apply-patch+yaml requests must include the fieldManager query parameter');
-    const exists = await ctx.svc.tryGet(info, namespace, name);
-    if (!exists && !subresource) {
-      const obj = ctx.svc.checkBody(info, namespace, body.value, name);
-      const out = await ctx.svc.create(info, namespace, obj, opts);
-      return respondObject(res, 201, info, out.object, format, q, opts.warnings);
-    }
-  } else if (body.value === null || typeof body.value !== 'object') {
+    requireApplyFieldManager(opts.fieldManager);
+    return handleApply(ctx, res, info, namespace, name, q, format, subresource, body.value, opts);
+  }
+  if (q.has('force')) {
+    throw invalidOptions('PatchOptions', fieldForbidden('force', 'may not be specified for non-apply patch'));
+  }
+  if (body.value === null || typeof body.value !== 'object') {
     throw newBadRequest('the patch must be a JSON object (or, for a JSON patch, an array)');
   }
   const apply = patchFunction(info, type, body.value);
@@ -416,6 +418,71 @@ async function handlePatch(
   return respondObject(res, 200, info, out.object, format, q, opts.warnings);
 }
 
+/**
+ * Server-side apply: the configuration is merged into the live object by field ownership (see
+ * field-manager.ts); a missing object is created (201), except through a subresource.
+ */
+async function handleApply(
+  ctx: RestContext,
+  res: ServerResponse,
+  info: ResourceInfo,
+  namespace: string,
+  name: string,
+  q: URLSearchParams,
+  format: ResponseFormat,
+  subresource: string,
+  body: unknown,
+  opts: WriteOptions,
+): Promise<void> {
+  const force = parseBooleanParam(q, 'force') ?? false;
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw newBadRequest(`the body of the request must be a YAML or JSON object describing a ${info.kind}`);
+  }
+  const raw = body as any;
+  const want = apiVersionOf(info);
+  if (raw.apiVersion !== want) {
+    throw newBadRequest(`Incorrect version specified in apply patch. Specified patch version: ${raw.apiVersion ?? ''}, expected: ${want}`);
+  }
+  if (raw.kind === undefined || raw.kind === null || raw.kind === '') throw newBadRequest(`Object 'Kind' is missing in '${JSON.stringify(raw)}'`);
+  const config = ctx.svc.checkBody(info, namespace, structuredClone(raw), name);
+  const unknown = pruneApplyConfig(info, config);
+  if (unknown.length) {
+    const problems = unknown.map((f) => `unknown field "${f}"`);
+    if (opts.fieldValidation === 'Strict') throw newBadRequest(`strict decoding error: ${problems.join(', ')}`);
+    if (opts.fieldValidation !== 'Ignore') opts.warnings?.push(...problems);
+  }
+  const applyOpts = { fieldManager: opts.fieldManager, userAgent: opts.userAgent, subresource, force };
+  opts.serverSideApply = true;
+  for (let attempt = 0; ; attempt++) {
+    const current = await ctx.svc.tryGet(info, namespace, name);
+    if (!current) {
+      if (subresource) throw newNotFound(groupResource(info), name);
+      const applied = serverSideApply(info, undefined, config, applyOpts);
+      try {
+        const out = await ctx.svc.create(info, namespace, applied.object, opts);
+        return respondObject(res, 201, info, out.object, format, q, opts.warnings);
+      } catch (e) {
+        // Created by someone else meanwhile: apply to theirs.
+        if (e instanceof ApiError && e.status.reason === 'AlreadyExists' && attempt < 3) continue;
+        throw e;
+      }
+    }
+    const out = await ctx.svc.guaranteedUpdate(
+      info,
+      namespace,
+      name,
+      (cur) => {
+        // A resourceVersion in the configuration is a precondition.
+        const rv = config.metadata?.resourceVersion;
+        if (rv !== undefined && rv !== cur.metadata.resourceVersion) throw newConflict(groupResource(info), name, OBJECT_MODIFIED);
+        return serverSideApply(info, cur, config, applyOpts).object;
+      },
+      opts,
+    );
+    return respondObject(res, 200, info, out.object, format, q, opts.warnings);
+  }
+}
+
 async function handleSubresource(
   ctx: RestContext,
   req: IncomingMessage,
@@ -434,7 +501,7 @@ async function handleSubresource(
         return respondObject(res, 200, info, await ctx.svc.get(info, namespace, ri.name), format, q);
       case 'update': {
         const body = await decodeBody(req, bodyTypesFor(info));
-        const opts = writeOptions(q, body.duplicates, 'status', 'UpdateOptions');
+        const opts = writeOptions(q, body.duplicates, 'status', 'UpdateOptions', req);
         const out = await ctx.svc.update(info, namespace, ri.name, body.value, opts);
         return respondObject(res, 200, info, out.object, format, q, opts.warnings);
       }
@@ -502,8 +569,7 @@ async function handleScale(ctx: RestContext, req: IncomingMessage, res: ServerRe
   if (ri.verb !== 'update' && ri.verb !== 'patch') throw newMethodNotSupported(groupResource(info), ri.verb);
   const type = ri.verb === 'patch' ? mediaType(req) : '';
   const body = await decodeBody(req, ri.verb === 'patch' ? PATCH_TYPES.filter((t) => t !== 'application/apply-patch+yaml') : BODY_TYPES);
-  const opts = writeOptions(q, body.duplicates, 'scale', ri.verb === 'patch' ? 'PatchOptions' : 'UpdateOptions');
-  opts.subresource = '';
+  const opts = writeOptions(q, body.duplicates, 'scale', ri.verb === 'patch' ? 'PatchOptions' : 'UpdateOptions', req);
   const out = await ctx.svc.guaranteedUpdate(
     info,
     namespace,
