@@ -9,7 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchRoot } from '../lib/results.js';
 
-export const cliPath = join(benchRoot, '..', 'packages', 'cli', 'dist', 'bin', 'keelson.js');
+/**
+ * The compiled CLI. KEELSON_BENCH_SERVER_ENTRY names another script that takes `keelson up`'s
+ * flags and prints the same "is up at" line (for A/B experiments on a server variant).
+ */
+export const cliPath = process.env.KEELSON_BENCH_SERVER_ENTRY ?? join(benchRoot, '..', 'packages', 'cli', 'dist', 'bin', 'keelson.js');
 
 export interface KeelsonProcess {
   url: string;
