@@ -10,6 +10,12 @@
  *   its own timeouts).
  * - Connection failures: `ECONNREFUSED` (nothing was sent) for every verb; resets, timeouts and
  *   DNS hiccups for idempotent verbs only, since a POST may have been acted on before the reset.
+ * - A stale keep-alive connection: a reused pooled connection that turned out closed before any
+ *   of the request was written to it (`staleConnection`) is retried at once for every verb: the
+ *   server cannot have seen the request. This is Go net/http's rule (`shouldRetryRequest`: a
+ *   reused connection and `nothingWrittenError` → retry any request). A reset after the request
+ *   was written stays under the rule above even on a reused connection: as in Go, a POST that
+ *   may have reached the server is not sent twice.
  *
  * The delay is `Retry-After` when the server gave one (an HTTP date or seconds), else exponential
  * from 200 ms doubling to 10 s with "equal jitter" (between half and all of the step), so clients
@@ -67,6 +73,8 @@ export interface FailedAttempt {
   retryAfterMs?: number;
   /** The connection error code, when it did not answer. */
   errorCode?: string;
+  /** The attempt met a reused keep-alive connection already closed, before writing any of the request. */
+  staleConnection?: boolean;
 }
 
 export interface RetryDecision {
@@ -116,6 +124,8 @@ export function retryDecision(f: FailedAttempt, policy: RetryPolicy, random: () 
     return no(`${f.status} is not retryable`);
   }
   if (f.errorCode !== undefined) {
+    // No backoff: the server did not fail, a pooled connection it had closed did.
+    if (f.staleConnection) return { retry: true, delayMs: 0, why: `${f.errorCode} on a reused connection before the ${f.method} was sent` };
     if (f.errorCode === 'ECONNREFUSED') return { retry: true, delayMs: delay(), why: 'connection refused' };
     if (!TRANSIENT_CONNECTION_CODES.has(f.errorCode)) return no(`${f.errorCode} is not transient`);
     if (f.idempotent) return { retry: true, delayMs: delay(), why: `${f.errorCode} on an idempotent ${f.method}` };

@@ -3,7 +3,8 @@
  * chain): node:https with one keep-alive Agent per client (Node 20's fetch cannot take a custom
  * CA), gzip, credentials, impersonation, a client-side token bucket (QPS 5, burst 10 by default,
  * as rest.Config), retries with backoff for 429/5xx and connection failures honoring
- * Retry-After (retry.ts), warnings, and AbortSignal on every call. Every non-2xx answer becomes
+ * Retry-After (retry.ts), a request that met a stale keep-alive connection sent again on a new
+ * one, warnings, and AbortSignal on every call. Every non-2xx answer becomes
  * an ApiError carrying the server's Status (or one synthesized from the code and body).
  *
  * ```ts
@@ -87,6 +88,14 @@ function errorCode(err: unknown): string {
   if (typeof e?.code === 'string') return e.code;
   if (typeof e?.cause?.code === 'string') return e.cause.code;
   return 'ECONNRESET';
+}
+
+/** What one attempt did with its connection, for the retry decision. */
+interface AttemptTrace {
+  /** The agent handed out a pooled keep-alive socket (`req.reusedSocket`). */
+  reused: boolean;
+  /** Any of the request was handed to the socket. */
+  sent: boolean;
 }
 
 const TLS_HINT_CODES = new Set(['DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_HAS_EXPIRED', 'CERT_SIGNATURE_FAILURE', 'ERR_TLS_CERT_ALTNAME_INVALID']);
@@ -232,7 +241,7 @@ export class HttpTransport {
   }
 
   /** One attempt: resolves with the response once its headers arrive. */
-  private attempt(req: HttpRequest, creds: Credentials, body: Buffer | undefined, stream: boolean): Promise<http.IncomingMessage> {
+  private attempt(req: HttpRequest, creds: Credentials, body: Buffer | undefined, stream: boolean, idempotent: boolean, trace: AttemptTrace): Promise<http.IncomingMessage> {
     const url = this.url(req.path, req.query);
     const options: https.RequestOptions = {
       method: req.method,
@@ -247,6 +256,8 @@ export class HttpTransport {
     const timeoutMs = stream ? 0 : (req.timeoutMs ?? this.config.timeoutMs ?? 0);
     return new Promise((resolve, reject) => {
       const r = (this.isHttps ? https : http).request(url, options);
+      trace.reused = r.reusedSocket;
+      let failed = false;
       let timer: NodeJS.Timeout | undefined;
       const onAbort = (): void => {
         r.destroy(abortReason(req.signal!) as Error);
@@ -272,10 +283,26 @@ export class HttpTransport {
         resolve(res);
       });
       r.once('error', (e) => {
+        failed = true;
         cleanup();
         reject(e);
       });
-      r.end(body);
+      const write = (): void => {
+        if (failed) return;
+        trace.sent = true;
+        r.end(body);
+      };
+      if (trace.reused && !idempotent) {
+        // A pooled connection the server has closed (restart, idle timeout) stays in the pool
+        // until Node reads the FIN, which it may not have done yet. A non-idempotent request that
+        // is written to it and cut cannot be sent again (it may have been acted on), so hold it
+        // back past one I/O poll (the first setImmediate may run before the loop polls again): a
+        // close already received surfaces as "socket hang up" before anything was written, and
+        // send() retries that on a new connection.
+        r.once('socket', () => setImmediate(() => setImmediate(write)));
+      } else {
+        write();
+      }
     });
   }
 
@@ -296,12 +323,15 @@ export class HttpTransport {
       const creds = await this.credentials.get(req.signal);
       this.stats.requests++;
       let res: http.IncomingMessage;
+      const trace: AttemptTrace = { reused: false, sent: false };
       try {
-        res = await this.attempt(req, creds, body, stream);
+        res = await this.attempt(req, creds, body, stream, idempotent, trace);
       } catch (err) {
         const e = this.connectionError(err, req);
         if (!(e instanceof ConnectionError)) throw e;
-        const d = retryDecision({ attempt, method: req.method, idempotent, errorCode: e.code }, this.retry, this.random);
+        // Closed by the server (not our timeout) before we wrote a byte: it never saw the request.
+        const staleConnection = trace.reused && !trace.sent && e.code === 'ECONNRESET';
+        const d = retryDecision({ attempt, method: req.method, idempotent, errorCode: e.code, staleConnection }, this.retry, this.random);
         if (!d.retry) throw e;
         this.stats.retries++;
         await this.clock.sleep(d.delayMs, req.signal);

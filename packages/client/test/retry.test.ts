@@ -33,6 +33,15 @@ test('connection failures: refused for every verb, resets only for idempotent on
   assert.equal(d({ errorCode: 'ENOTFOUND' }).retry, false);
 });
 
+test('a reused connection closed before the request was written: retried at once for every verb, within maxRetries', () => {
+  const stale = d({ method: 'POST', idempotent: false, errorCode: 'ECONNRESET', staleConnection: true });
+  assert.equal(stale.retry, true);
+  assert.equal(stale.delayMs, 0, 'no backoff: the server did not fail');
+  assert.match(stale.why, /reused connection before the POST was sent/);
+  assert.equal(d({ method: 'POST', idempotent: false, errorCode: 'ECONNRESET', staleConnection: false }).retry, false, 'written, then reset: may have been acted on');
+  assert.equal(d({ attempt: P.maxRetries, method: 'POST', idempotent: false, errorCode: 'ECONNRESET', staleConnection: true }).retry, false);
+});
+
 test('gives up after maxRetries; a Retry-After beyond maxRetryAfterMs is left to the caller', () => {
   assert.equal(d({ attempt: P.maxRetries - 1, status: 503 }).retry, true);
   assert.equal(d({ attempt: P.maxRetries, status: 503 }).retry, false);

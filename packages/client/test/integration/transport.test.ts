@@ -124,6 +124,45 @@ describe('retries', () => {
     assert.equal(hits.length, 1);
   });
 
+  test('a POST that meets a keep-alive connection the server has closed is sent again at once on a new one', async () => {
+    handler = (_req, res) => json(res, 201, cm('k'));
+    // A backoff of 1 s would show in the time taken: this retry must not wait.
+    const c = client({ retry: { baseDelayMs: 2000 } });
+    await c.coreV1.configMaps('default').get('k'); // leaves a keep-alive connection in the pool
+    server.closeIdleConnections(); // as a server does when it restarts or its idle timeout fires
+    const t0 = performance.now();
+    const out = await c.coreV1.configMaps('default').create({ metadata: { name: 'k' } });
+    assert.equal(out.metadata?.name, 'k');
+    assert.ok(performance.now() - t0 < 500, `took ${performance.now() - t0} ms`);
+    assert.deepEqual(
+      hits.map((h) => h.method),
+      ['GET', 'POST'],
+      'the POST reached the server once',
+    );
+    assert.equal(c.transport.stats.retries, 1, 'the first attempt met the closed connection');
+  });
+
+  test('a POST cut on a fresh connection is not retried', async () => {
+    handler = (req) => req.socket.destroy();
+    const c = client({ retry: { baseDelayMs: 1 } });
+    await assert.rejects(c.coreV1.configMaps('default').create({ metadata: { name: 'f' } }), (e: unknown) => e instanceof ConnectionError && e.code === 'ECONNRESET');
+    assert.equal(hits.length, 1);
+    assert.equal(c.transport.stats.retries, 0);
+  });
+
+  test('a POST the server received on a reused connection and then cut is not retried (it may have been acted on)', async () => {
+    handler = (req, res, n) => (n === 1 ? json(res, 200, cm('u')) : req.socket.destroy());
+    const c = client({ retry: { baseDelayMs: 1 } });
+    await c.coreV1.configMaps('default').get('u');
+    await assert.rejects(c.coreV1.configMaps('default').create({ metadata: { name: 'u' } }), (e: unknown) => e instanceof ConnectionError && e.code === 'ECONNRESET');
+    assert.deepEqual(
+      hits.map((h) => h.method),
+      ['GET', 'POST'],
+    );
+    assert.equal(hits[0].headers.connection, 'keep-alive');
+    assert.equal(c.transport.stats.retries, 0);
+  });
+
   test('connection refused is retried for every verb, then reported with the URL', async () => {
     const c = new Client({ host: 'http://127.0.0.1:9', qps: 0, retry: { baseDelayMs: 1, maxRetries: 2 } });
     clients.push(c);
@@ -384,6 +423,17 @@ describe('TLS', () => {
     const insecure = new Client({ host: tlsUrl, qps: 0, tls: { insecureSkipTLSVerify: true } });
     clients.push(insecure);
     assert.equal((await insecure.coreV1.configMaps('default').get('tls')).metadata?.name, 'tls');
+  });
+
+  test('over TLS too, a POST that meets a keep-alive connection the server has closed is sent again', async () => {
+    const c = new Client({ host: tlsUrl, qps: 0, tls: { caData: serving.caCertPem }, retry: { baseDelayMs: 2000 } });
+    clients.push(c);
+    const before = peers.length;
+    await c.coreV1.configMaps('default').get('tls');
+    tlsServer.closeIdleConnections();
+    assert.equal((await c.coreV1.configMaps('default').create({ metadata: { name: 'tls' } })).metadata?.name, 'tls');
+    assert.equal(peers.length - before, 2, 'the GET and one POST reached the server');
+    assert.equal(c.transport.stats.retries, 1);
   });
 
   test('tls-server-name: the certificate is checked against that name, not the URL host', async () => {
