@@ -29,7 +29,7 @@ export function podManifest(namespace: string, i: number): Record<string, unknow
     metadata: {
       name: podName(i),
       namespace,
-      labels: { app: 'web', 'pod-template-hash': templateHash, 'app.kubernetes.io/name': 'web', shard: String(i % 16) },
+      labels: { app: 'web', 'pod-template-hash': templateHash, shard: String(i % 16) },
       annotations: { 'prometheus.io/scrape': 'true', 'prometheus.io/port': '9102' },
     },
     spec: {
@@ -42,7 +42,7 @@ export function podManifest(namespace: string, i: number): Record<string, unknow
           ports: [{ name: 'http', containerPort: 8080, protocol: 'TCP' }],
           env: [
             { name: 'LOG_LEVEL', value: 'info' },
-            { name: 'POD_NAME', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } } },
+            { name: 'UPSTREAM', value: 'http://api:9000' },
           ],
           resources: { requests: { cpu: '250m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } },
           volumeMounts: [
@@ -53,7 +53,6 @@ export function podManifest(namespace: string, i: number): Record<string, unknow
         {
           name: 'metrics',
           image: 'ghcr.io/acme/exporter:0.9.1',
-          ports: [{ name: 'metrics', containerPort: 9102, protocol: 'TCP' }],
           resources: { requests: { cpu: '50m', memory: '32Mi' }, limits: { cpu: '100m', memory: '64Mi' } },
         },
       ],
@@ -83,7 +82,6 @@ export function podStatus(i: number): Record<string, unknown> {
     ].map((c, k) => ({
       name: c.name,
       ready: true,
-      started: true,
       restartCount: 0,
       image: c.image,
       imageID: `${c.image.split(':')[0]}@${c.digest}`,

@@ -205,7 +205,7 @@ export class SharedIndexInformer<T extends KubeObject = KubeObject> {
     const fifo = new DeltaFIFO<T>({
       keyFunc: this.keyFunc,
       knownObjects: this.indexer,
-      transform: this.transform,
+      // The Reflector applies the transform, page by page: see ReflectorOptions.transform.
       emitDeltaTypeReplaced: true,
       onLengthChange: (n) => depth.set(n),
       onSynced: () => this.markSynced(),
@@ -215,6 +215,7 @@ export class SharedIndexInformer<T extends KubeObject = KubeObject> {
       ...this.reflectorOptions,
       name: this.name,
       keyFunc: this.keyFunc,
+      transform: this.transform,
       resyncPeriod: this.resyncCheckPeriod,
       shouldResync: () => this.processor.shouldResync(),
       logger: this.logger,

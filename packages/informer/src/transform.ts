@@ -1,7 +1,9 @@
 /**
- * Transforms run on every object before it is queued and cached (client-go's TransformFunc,
- * applied in the DeltaFIFO). They exist to save memory: the informer keeps every object of its
- * resource for as long as it runs, so a field nobody reads is paid for once per object.
+ * Transforms run on every object before it is queued and cached (client-go's TransformFunc; a
+ * SharedIndexInformer has its Reflector apply it as each list page and watch event arrives, a
+ * standalone DeltaFIFO applies its own). They exist to save memory: the informer keeps every
+ * object of its resource for as long as it runs, so a field nobody reads is paid for once per
+ * object.
  */
 import type { KubeObject } from './object.js';
 
