@@ -11,28 +11,9 @@
 import type { ResourceClient } from '@keelson/client';
 import type { KubeObject } from './object.js';
 
-/** Options of one LIST call the Reflector makes. */
-export interface ListOptions {
-  labelSelector?: string;
-  fieldSelector?: string;
-  limit?: number;
-  continue?: string;
-  resourceVersion?: string;
-  resourceVersionMatch?: 'Exact' | 'NotOlderThan';
-  signal?: AbortSignal;
-}
-
-/** Options of one WATCH call the Reflector makes. */
-export interface WatchOptions {
-  labelSelector?: string;
-  fieldSelector?: string;
-  resourceVersion?: string;
-  resourceVersionMatch?: 'NotOlderThan';
-  allowWatchBookmarks?: boolean;
-  sendInitialEvents?: boolean;
-  timeoutSeconds?: number;
-  signal?: AbortSignal;
-}
+/** Options of the LIST and WATCH calls the Reflector makes: the client's own. */
+export type { ListOptions, WatchOptions } from '@keelson/client';
+import type { ListOptions, WatchOptions } from '@keelson/client';
 
 /** One page of a LIST: the list's resourceVersion, its continue token (when more pages follow), the items. */
 export interface ObjectList<T> {
