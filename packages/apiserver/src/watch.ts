@@ -200,7 +200,8 @@ export async function serveWatch(svc: ObjectService, req: IncomingMessage, res: 
             if (rev > lastRevision) lastRevision = rev;
             sendBookmark(lastRevision);
           });
-        });
+          // The store closes while a server stops with watches open: end the watch, do not crash.
+        }, close);
       }, every),
     );
   }
