@@ -33,6 +33,15 @@ export function sendJsonText(res: ServerResponse, code: number, text: string, he
   res.end(text);
 }
 
+export function sendJsonBytes(res: ServerResponse, code: number, body: Buffer, headers: Record<string, string> = {}): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': body.length, ...headers });
+  res.end(body);
+}
+
 export function sendJson(res: ServerResponse, code: number, body: unknown, headers: Record<string, string> = {}): void {
   sendJsonText(res, code, JSON.stringify(body), headers);
 }

@@ -34,7 +34,8 @@ import {
 } from '@keelson/apimachinery';
 import { parse as parseYaml, stringify as dumpYaml } from 'yaml';
 import { pruneApplyConfig, requireApplyFieldManager, serverSideApply, validateFieldManager } from './field-manager.js';
-import { parseBooleanParam, parseIntParam, readBody, sendJson, sendJsonText, warningHeaders } from './http-util.js';
+import { parseBooleanParam, parseIntParam, readBody, sendJson, sendJsonBytes, warningHeaders } from './http-util.js';
+import { jsonListBody } from './json-list-body.js';
 import { finalizeNamespace } from './namespace-finalize.js';
 import { KUBERNETES_PROTOBUF_CONTENT_TYPE, ProtobufDecodeError, decodeKubernetesProtobuf } from './protobuf/index.js';
 import { negotiateObjectFormat, type ResponseFormat } from './negotiation.js';
@@ -293,7 +294,7 @@ async function handleList(ctx: RestContext, res: ServerResponse, info: ResourceI
   }
   // Items are already JSON text: the list is assembled without re-serializing them.
   const head = `{"kind":${JSON.stringify(info.listKind)},"apiVersion":${JSON.stringify(apiVersionOf(info))},"metadata":${JSON.stringify(meta)},"items":[`;
-  sendJsonText(res, 200, head + out.items.join(',') + ']}');
+  sendJsonBytes(res, 200, jsonListBody(head, out.items, ']}'));
 }
 
 async function deleteOptions(req: IncomingMessage, q: URLSearchParams): Promise<DeleteOptions> {

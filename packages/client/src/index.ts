@@ -20,3 +20,4 @@ export * from './discovery.js';
 export * from './rest-mapper.js';
 export * from './typed.js';
 export * from './client.js';
+export * from './page-request.js';

@@ -17,11 +17,11 @@
  * ```
  */
 import { isResourceExpired } from '@keelson/apimachinery';
-import type { ListAllOptions, ListOptions, ObjectList } from './types.js';
+import { PageRequest, type ListFunc } from './page-request.js';
+import type { ListAllOptions, ObjectList } from './types.js';
 
 export const DEFAULT_PAGE_SIZE = 500;
 
-export type ListFunc<T> = (opts: ListOptions) => Promise<ObjectList<T>>;
 
 export interface Page<T> {
   list: ObjectList<T>;
@@ -29,25 +29,29 @@ export interface Page<T> {
   restarted: boolean;
 }
 
-/** Each page as it arrives (`for await (const { list } of listPages(...))`). */
+/**
+ * Each page as it arrives (`for await (const { list } of listPages(...))`). The next page is
+ * asked for as soon as this one's head shows its continue token (see PageRequest), so the
+ * server builds it while this one is read and handled.
+ */
 export async function* listPages<T>(list: ListFunc<T>, opts: ListAllOptions = {}): AsyncGenerator<Page<T>> {
   const { pageSize = DEFAULT_PAGE_SIZE, ...rest } = opts;
   const limit = pageSize > 0 ? pageSize : undefined;
-  let page = await list({ ...rest, limit });
-  yield { list: page, restarted: false };
-  let cont = page.metadata.continue;
-  while (cont) {
+  let req = new PageRequest<ObjectList<T>>(list, { ...rest, limit });
+  for (;;) {
+    let page: ObjectList<T>;
     try {
-      // resourceVersion and its match must not accompany a continue token (the token carries the revision).
-      page = await list({ labelSelector: rest.labelSelector, fieldSelector: rest.fieldSelector, signal: rest.signal, limit, continue: cont });
+      page = await req.page;
     } catch (e) {
-      if (!isResourceExpired(e)) throw e;
+      if (!req.continueToken || !isResourceExpired(e)) throw e;
       const { continue: _c, limit: _l, ...full } = rest;
       yield { list: await list(full), restarted: true };
       return;
     }
     yield { list: page, restarted: false };
-    cont = page.metadata.continue;
+    const cont = page.metadata.continue;
+    if (!cont) return;
+    req = req.next(cont);
   }
 }
 

@@ -12,6 +12,7 @@
 import { ApiError, formatApiVersion, type GroupVersionResource } from '@keelson/apimachinery';
 import { abortReason } from './clock.js';
 import { ConnectionError, WatchDecodeError } from './errors.js';
+import { listHeadWatcher } from './list-head.js';
 import { listAll as pagedListAll } from './pager.js';
 import type { HttpTransport, QueryValue } from './transport.js';
 import type {
@@ -113,7 +114,13 @@ export class DynamicResourceClient<T extends KubeObject> implements ResourceClie
   }
 
   async list(opts: ListOptions = {}): Promise<ObjectList<T>> {
-    const list = await this.transport.requestJson<ObjectList<T>>({ method: 'GET', path: this.path(), query: listQuery(opts), signal: opts.signal });
+    const list = await this.transport.requestJson<ObjectList<T>>({
+      method: 'GET',
+      path: this.path(),
+      query: listQuery(opts),
+      signal: opts.signal,
+      onData: opts.onMetadata ? listHeadWatcher(opts.onMetadata) : undefined,
+    });
     list.items ??= [];
     list.metadata ??= { resourceVersion: '' };
     // Items of a list carry no apiVersion/kind on the wire from some servers; fill them as

@@ -42,6 +42,8 @@ export interface HttpRequest {
   idempotent?: boolean;
   /** Overrides the config's timeoutMs (0: none). Streams never get a whole-request timeout. */
   timeoutMs?: number;
+  /** Sees each chunk of a 2xx answer's (decoded) body as it arrives, before `request()` resolves. */
+  onData?: (chunk: Buffer) => void;
 }
 
 export interface HttpResponse {
@@ -153,7 +155,7 @@ export class HttpTransport {
   /** Sends the request (with rate limit and retries) and reads the whole answer; non-2xx throws ApiError. */
   async request(req: HttpRequest): Promise<HttpResponse> {
     const res = await this.send(req, false);
-    return { status: res.statusCode ?? 0, headers: res.headers, body: await this.readBody(res, req) };
+    return { status: res.statusCode ?? 0, headers: res.headers, body: await this.readBody(res, req, req.onData) };
   }
 
   /** `request()` with the answer parsed as JSON. */
@@ -191,10 +193,13 @@ export class HttpTransport {
     return res.pipe(z);
   }
 
-  private async readBody(res: http.IncomingMessage, req: HttpRequest): Promise<Buffer> {
+  private async readBody(res: http.IncomingMessage, req: HttpRequest, onData?: (chunk: Buffer) => void): Promise<Buffer> {
     const chunks: Buffer[] = [];
     try {
-      for await (const c of this.decoded(res)) chunks.push(c as Buffer);
+      for await (const c of this.decoded(res)) {
+        chunks.push(c as Buffer);
+        onData?.(c as Buffer);
+      }
     } catch (e) {
       throw this.connectionError(e, req);
     }

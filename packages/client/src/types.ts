@@ -66,6 +66,13 @@ export interface ListOptions {
   resourceVersion?: string;
   resourceVersionMatch?: 'Exact' | 'NotOlderThan';
   signal?: AbortSignal;
+  /**
+   * Called once with the list's metadata as soon as its first bytes arrive, before the items
+   * are read and parsed (servers write metadata first). A pager uses the `continue` token to
+   * ask for the next page while this one is still coming. Not called when the head does not
+   * show it; the resolved list always carries it.
+   */
+  onMetadata?: (metadata: ListMetadata) => void;
 }
 
 export interface WatchOptions {

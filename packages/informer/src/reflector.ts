@@ -45,6 +45,7 @@
  * ```
  */
 import { ApiError, isResourceExpired } from '@keelson/apimachinery';
+import { PageRequest } from '@keelson/client';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { Backoff, type BackoffOptions } from './backoff.js';
@@ -122,7 +123,7 @@ export type ReflectorState<T> =
   /** Nothing usable: the next step starts a (re)list. */
   | { kind: 'Empty' }
   /** Paging through a LIST at one resourceVersion (fixed by the first page, carried by `continue`). */
-  | { kind: 'ListingPages'; continue?: string; items: T[]; startedAt: number }
+  | { kind: 'ListingPages'; request: PageRequest<ObjectList<T>>; abort: AbortController; items: T[]; startedAt: number }
   /** Reading a streaming list's initial events until the bookmark that ends them. */
   | { kind: 'StreamingList'; watch: WatchSession<T>; items: Map<string, T>; startedAt: number }
   /** The store holds the state at `resourceVersion`; the next step opens a watch from it. */
@@ -228,6 +229,7 @@ export class Reflector<T extends KubeObject = KubeObject> {
     } catch (err) {
       // Anything unexpected (a key function or store that throws on a list's items): start over.
       if (s.kind === 'Watching' || s.kind === 'StreamingList') this.closeWatch(s.watch);
+      if (s.kind === 'ListingPages') s.abort.abort();
       return this.fail(err, signal, s.kind, { kind: 'Empty' });
     }
   }
@@ -244,22 +246,24 @@ export class Reflector<T extends KubeObject = KubeObject> {
           return { kind: 'StreamingList', watch, items: new Map(), startedAt: performance.now() };
         }
         this.metrics.listsTotal.labels(this.name).inc();
-        return { kind: 'ListingPages', items: [], startedAt: performance.now() };
+        // One controller for the pages of this list: a failure also cancels the page asked ahead.
+        const abort = new AbortController();
+        const pages = AbortSignal.any([signal, abort.signal]);
+        return { kind: 'ListingPages', request: new PageRequest<ObjectList<T>>((o) => this.lw.list(o), { limit: this.pageSize, signal: pages }), abort, items: [], startedAt: performance.now() };
       }
 
       case 'ListingPages': {
         let page: ObjectList<T>;
         try {
-          // No resourceVersion on the first page: a consistent read, never older than the cache.
-          // Later pages carry only `continue`, which pins the first page's resourceVersion.
-          page = await this.lw.list(s.continue ? { limit: this.pageSize, continue: s.continue, signal } : { limit: this.pageSize, signal });
+          page = await s.request.page;
         } catch (err) {
           // An expired continue token (410) or any other failure: start the list over.
+          s.abort.abort();
           return this.fail(err, signal, 'list', { kind: 'Empty' });
         }
         const transform = this.transform;
         for (const item of page.items) s.items.push(transform ? transform(item) : item);
-        if (page.metadata.continue) return { ...s, continue: page.metadata.continue };
+        if (page.metadata.continue) return { ...s, request: s.request.next(page.metadata.continue) };
         const rv = page.metadata.resourceVersion;
         this.store.replace(s.items, rv);
         this.listed(rv, s.items.length, s.startedAt);

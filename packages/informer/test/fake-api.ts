@@ -46,6 +46,14 @@ export class FakeApi implements ListerWatcher<TestObject> {
   readonly watchErrors: unknown[] = [];
   /** Called before a list page is answered (to write between pages). */
   beforeListPage?: (opts: ListOptions) => void;
+  /**
+   * When true, a list calls `onMetadata` with the page's metadata and answers a macrotask later,
+   * as Keelson's client does when a page's head arrives before its body.
+   */
+  announceMetadata = false;
+  /** List calls in flight now, and the most at once. */
+  listsInFlight = 0;
+  maxListsInFlight = 0;
   private readonly watchers = new Set<Watcher>();
   private uid = 0;
 
@@ -125,7 +133,23 @@ export class FakeApi implements ListerWatcher<TestObject> {
   // ---- ListerWatcher ----
 
   async list(opts: ListOptions): Promise<ObjectList<TestObject>> {
-    this.listCalls.push({ ...opts, signal: undefined });
+    this.listsInFlight++;
+    this.maxListsInFlight = Math.max(this.maxListsInFlight, this.listsInFlight);
+    try {
+      const out = await this.answerList(opts);
+      if (this.announceMetadata) {
+        opts.onMetadata?.({ ...out.metadata });
+        await new Promise((r) => setImmediate(r));
+        if (opts.signal?.aborted) throw opts.signal.reason;
+      }
+      return out;
+    } finally {
+      this.listsInFlight--;
+    }
+  }
+
+  private async answerList(opts: ListOptions): Promise<ObjectList<TestObject>> {
+    this.listCalls.push({ ...opts, signal: undefined, onMetadata: undefined });
     await Promise.resolve();
     if (opts.signal?.aborted) throw opts.signal.reason;
     if (this.listErrors.length) throw this.listErrors.shift();

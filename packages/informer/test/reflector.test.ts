@@ -211,6 +211,41 @@ describe('Reflector: relist on 410', () => {
   });
 });
 
+describe('Reflector: pages asked ahead', () => {
+  it('asks for the next page as soon as a page\'s metadata shows its continue token, one page ahead at most', async () => {
+    const api = new FakeApi();
+    api.announceMetadata = true;
+    seed(api, 1700);
+    const listRv = String(api.rev);
+    const h = start(api);
+    await eventually(() => h.reflector.state === 'Watching');
+    assert.equal(h.store.ops[0], `replace 1700@${listRv}`);
+    assert.equal(api.listCalls.length, 4, 'four pages, each asked once');
+    assert.deepEqual(api.listCalls.map((c) => !!c.continue), [false, true, true, true]);
+    assert.equal(api.maxListsInFlight, 2, 'page n+1 is in flight while page n finishes, never more');
+    assert.deepEqual(h.store.rvs(), expected(api));
+  });
+
+  it('a page asked ahead that fails (410) restarts the list, and nothing of the failed list is kept', async () => {
+    const api = new FakeApi();
+    api.announceMetadata = true;
+    seed(api, 1100);
+    let page = 0;
+    api.beforeListPage = () => {
+      if (++page === 2) {
+        api.create('default', 'during-list');
+        api.compact();
+      }
+    };
+    const h = start(api);
+    await eventually(() => h.reflector.state === 'Watching');
+    // pages: 1 (ok), 2 (asked ahead: 410), then 1, 2, 3 of the new list
+    assert.deepEqual(api.listCalls.map((c) => !!c.continue), [false, true, false, true, true]);
+    assert.deepEqual(h.store.ops.filter((o) => o.startsWith('replace')), [`replace 1101@${api.rev}`]);
+    assert.deepEqual(h.store.rvs(), expected(api));
+  });
+});
+
 describe('Reflector: streaming list (WatchList)', () => {
   it('streams the initial state, replaces at the initial-events-end bookmark and keeps watching on the same stream', async () => {
     const api = new FakeApi();

@@ -165,6 +165,30 @@ describe('paging', () => {
     assert.equal((await cms.listAll()).items.length, 23);
   });
 
+  test('onMetadata hands over a page\'s continue token from the head of the answer, before the page resolves', async () => {
+    const cms = client.coreV1.configMaps('paging');
+    // Big enough that the body arrives in several chunks after the head.
+    const big = 'x'.repeat(200_000);
+    for (let i = 0; i < 3; i++) await cms.create({ metadata: { name: `big-${i}` }, data: { big } });
+    const events: string[] = [];
+    let token: string | undefined;
+    const page = cms.list({
+      limit: 2,
+      onMetadata: (m) => {
+        events.push('metadata');
+        token = m.continue;
+      },
+    });
+    void page.then(() => events.push('resolved'));
+    const list = await page;
+    assert.deepEqual(events, ['metadata', 'resolved']);
+    assert.ok(token, 'the head carried the continue token');
+    assert.equal(token, list.metadata.continue);
+    const rest = await cms.list({ continue: token, limit: 100 });
+    assert.equal(list.items.length + rest.items.length, (await cms.listAll()).items.length);
+    for (let i = 0; i < 3; i++) await cms.delete(`big-${i}`);
+  });
+
   test('an expired continue token falls back to one full list', async () => {
     const cms = client.coreV1.configMaps('paging');
     const pages = await import('../../src/pager.js');
@@ -172,13 +196,12 @@ describe('paging', () => {
     const all = await pages.listAll(
       async (o) => {
         calls++;
-        const l = await cms.list(o);
-        if (calls === 1) {
-          // Between the first and second page, history moves on and is compacted.
+        if (calls === 2) {
+          // Before the second page is asked, history moves on and is compacted.
           await cms.create({ metadata: { name: 'late' } });
           await srv.store.compact(await srv.store.currentRevision());
         }
-        return l;
+        return cms.list(o);
       },
       { pageSize: 10 },
     );
