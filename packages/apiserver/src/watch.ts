@@ -21,7 +21,8 @@ import {
 import { CompactedError, type KeyValue, type WatchEvent, type WatchHandle } from '@keelson/storage';
 import type { ResponseFormat } from './negotiation.js';
 import { apiVersionOf, listPrefix } from './object-meta.js';
-import { parseResourceVersion, type ObjectService } from './object-service.js';
+import { parseResourceVersion, type ListOutcome, type ObjectService } from './object-service.js';
+import { jsonListBody } from './json-list-body.js';
 import type { ResourceInfo } from './resource-info.js';
 import { toTable, type IncludeObject } from './table-convert.js';
 
@@ -42,6 +43,27 @@ export interface WatchParams {
 }
 
 type EventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+
+/** Objects of the initial state read and written at a time (a LIST page's worth). */
+const INITIAL_EVENTS_PAGE = 500;
+
+/** Watch event lines for objects that are already JSON text, as one Buffer. */
+function eventLines(type: EventType, items: readonly string[]): Buffer {
+  if (items.length === 0) return Buffer.alloc(0);
+  return jsonListBody(`{"type":"${type}","object":`, items, '}\n', `}\n{"type":"${type}","object":`);
+}
+
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
 
 // A watcher whose client reads slower than events arrive is closed once this much is queued;
 // the client re-watches from its last resourceVersion (what kube's cacher does when a watcher's buffer fills).
@@ -74,15 +96,18 @@ export async function serveWatch(svc: ObjectService, req: IncomingMessage, res: 
   const rv = p.resourceVersion ?? '';
   const initial = p.sendInitialEvents ?? (rv === '' || rv === '0');
   let after: number;
-  let initialItems: any[] = [];
+  // The initial state is read a page at a time, every page at the first one's revision; the
+  // first page is read before the 200 goes out, so a bad resourceVersion is a plain error answer.
+  let firstPage: ListOutcome | undefined;
   if (initial) {
-    const listed = await svc.list(info, p.namespace, {
+    firstPage = await svc.list(info, p.namespace, {
       labelSelector: p.labelSelector,
       fieldSelector: p.fieldSelector,
       resourceVersion: rv === '' ? undefined : rv,
+      resourceVersionMatch: rv !== '' && rv !== '0' ? 'NotOlderThan' : undefined,
+      limit: INITIAL_EVENTS_PAGE,
     });
-    after = Number(listed.resourceVersion);
-    initialItems = listed.parsed ?? listed.items.map((s) => JSON.parse(s));
+    after = Number(firstPage.resourceVersion);
   } else {
     after = parseResourceVersion(rv);
   }
@@ -128,6 +153,12 @@ export async function serveWatch(svc: ObjectService, req: IncomingMessage, res: 
     if (res.writableLength > MAX_BUFFERED_BYTES) close();
   };
 
+  const writeRendered = (page: ListOutcome): boolean => {
+    const objs = page.parsed ?? page.items.map((s) => JSON.parse(s));
+    for (const obj of objs) send('ADDED', obj);
+    return !res.writableNeedDrain;
+  };
+
   const sendBookmark = (revision: number, initialEnd = false): void => {
     const metadata: any = { resourceVersion: String(revision), creationTimestamp: null };
     if (initialEnd) metadata.annotations = { 'k8s.io/initial-events-end': 'true' };
@@ -135,7 +166,26 @@ export async function serveWatch(svc: ObjectService, req: IncomingMessage, res: 
     res.write(`${JSON.stringify({ type: 'BOOKMARK', object: { kind: info.kind, apiVersion: apiVersionOf(info), metadata } })}\n`);
   };
 
-  for (const obj of initialItems) send('ADDED', obj);
+  if (firstPage) {
+    // Page by page, each page one write, waiting for the socket to drain between pages: a slow
+    // reader of a big initial state holds one page in memory, not the whole state (and is not
+    // cut for it, as a watcher falling behind live events is).
+    let page: ListOutcome | undefined = firstPage;
+    try {
+      while (page && !closed) {
+        const written = p.format.kind === 'json' ? res.write(eventLines('ADDED', page.items)) : writeRendered(page);
+        if (!written) await drained(res);
+        const cont: string | undefined = page.continueToken;
+        page = cont && !closed ? await svc.list(info, p.namespace, { labelSelector: p.labelSelector, fieldSelector: p.fieldSelector, limit: INITIAL_EVENTS_PAGE, continueToken: cont }) : undefined;
+      }
+    } catch (e) {
+      // The revision was compacted while a slow reader took the initial state: 410, relist.
+      if (!closed) res.write(`${JSON.stringify({ type: 'ERROR', object: statusFromError(e) })}\n`);
+      close();
+      return;
+    }
+    if (closed) return;
+  }
   if (p.sendInitialEvents) sendBookmark(after, true);
 
   const decodeKv = (kv: KeyValue): any => svc.decode(info, kv);

@@ -138,6 +138,9 @@ export type ReflectorStateKind = ReflectorState<unknown>['kind'];
 
 const STOPPED = { kind: 'Stopped' } as const;
 
+/** Streaming lists that may fail in a row before paged lists take over. */
+const STREAMING_LIST_ATTEMPTS = 3;
+
 /** What a failure means for the protocol. */
 type Failure = 'stopped' | 'expired' | 'refused' | 'failed';
 
@@ -160,8 +163,10 @@ export class Reflector<T extends KubeObject = KubeObject> {
   private current: ReflectorStateKind = 'Empty';
   private running = false;
   private lastErrorMessage = '';
-  /** Why the next Empty → list is a relist: `expired` (410), `watchlist-refused` or `error`. */
+  /** Why the next Empty → list is a relist: `expired` (410), `watchlist-refused`, `watchlist-failing` or `error`. */
   private relistReason = 'error';
+  /** Streaming lists that failed in a row (reset by a complete one). */
+  private streamingListFailures = 0;
 
   constructor(
     private readonly lw: ListerWatcher<T>,
@@ -283,11 +288,11 @@ export class Reflector<T extends KubeObject = KubeObject> {
             this.relistReason = 'watchlist-refused';
             return { kind: 'Empty' };
           }
-          return this.fail(err, signal, 'watchlist', { kind: 'Empty' });
+          return this.streamingListFailed(err, signal);
         }
         if (r.done) {
           this.closeWatch(s.watch);
-          return this.fail(new Error(`the server ended the streaming list before its ${INITIAL_EVENTS_END_ANNOTATION} bookmark`), signal, 'watchlist', { kind: 'Empty' });
+          return this.streamingListFailed(new Error(`the server ended the streaming list before its ${INITIAL_EVENTS_END_ANNOTATION} bookmark`), signal);
         }
         const { type, object } = r.value;
         if (type === 'ADDED' || type === 'MODIFIED') s.items.set(this.keyFunc(object), this.transform ? this.transform(object) : object);
@@ -295,6 +300,7 @@ export class Reflector<T extends KubeObject = KubeObject> {
         else if (type === 'BOOKMARK' && object.metadata?.annotations?.[INITIAL_EVENTS_END_ANNOTATION] === 'true') {
           const rv = object.metadata.resourceVersion ?? '';
           const items = Array.from(s.items.values());
+          this.streamingListFailures = 0;
           this.store.replace(items, rv);
           this.listed(rv, items.length, s.startedAt);
           // The same stream goes on with the changes after the initial state.
@@ -391,6 +397,22 @@ export class Reflector<T extends KubeObject = KubeObject> {
     else this.log.debug(fields, `${during} failed again`);
     this.lastErrorMessage = message;
     return { kind: 'Backoff', delayMs, then, cause: err };
+  }
+
+  /**
+   * A streaming list that broke off (not refused). A server that keeps cutting them (a proxy
+   * with a response size or time limit, a server that drops slow watchers) would never let the
+   * cache sync; after a few in a row, paged lists take over, as after a refusal.
+   */
+  private streamingListFailed(err: unknown, signal: AbortSignal): ReflectorState<T> {
+    const next = this.fail(err, signal, 'watchlist', { kind: 'Empty' });
+    if (next.kind === 'Stopped') return next;
+    if (++this.streamingListFailures >= STREAMING_LIST_ATTEMPTS) {
+      this.useWatchList = false;
+      this.relistReason = 'watchlist-failing';
+      this.log.warn({ attempts: this.streamingListFailures }, 'streaming lists keep failing; using paged LIST+WATCH from now on');
+    }
+    return next;
   }
 
   private listed(rv: string, items: number, startedAt: number): void {

@@ -302,6 +302,28 @@ describe('Reflector: streaming list (WatchList)', () => {
     assert.deepEqual(h.store.rvs(), expected(api));
     assert.equal(h.store.ops.filter((o) => o.startsWith('replace')).length, 1, 'the partial stream never replaced');
   });
+
+  it('streams cut before their end three times in a row: paged lists take over for good', async () => {
+    const api = new FakeApi();
+    seed(api, 3);
+    const realStream = api.watch.bind(api);
+    api.watch = (opts) => {
+      if (!opts.sendInitialEvents) return realStream(opts);
+      api.watchCalls.push(opts);
+      return (async function* () {
+        yield { type: 'ADDED' as const, object: structuredClone(api.objects.get('default/obj-00000')!) };
+        throw newInternalError(new Error('stream cut by a proxy'));
+      })();
+    };
+    const h = start(api, { useWatchList: true });
+    await eventually(() => h.reflector.state === 'Watching');
+    assert.equal(api.watchCalls.filter((c) => c.sendInitialEvents).length, 3);
+    assert.equal(api.listCalls.length, 1);
+    assert.equal(h.reflector.usesWatchList, false);
+    assert.deepEqual(h.store.rvs(), expected(api));
+    assert.equal(await metricValue(h.registry, 'reflector_watchLists_total'), 3);
+    assert.equal(await metricValue(h.registry, 'reflector_lists_total'), 1);
+  });
 });
 
 describe('Reflector: failures and backoff', () => {

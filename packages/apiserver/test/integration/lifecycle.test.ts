@@ -242,4 +242,48 @@ describe('watch', () => {
     await ok('POST', `${NS}/configmaps`, cm('after-mark'));
     await eventually('the change after the bookmark', async () => w.lines.slice(at + 1).some((l) => l.type === 'ADDED' && l.object.metadata.name === 'after-mark'));
   });
+
+  test('a slow reader gets an initial state bigger than a live watcher may fall behind (32 MiB), whole and in order', async () => {
+    const ns = '/api/v1/namespaces/bigwatch';
+    await ok('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bigwatch' } });
+    const big = 'x'.repeat(32 * 1024);
+    const names: string[] = [];
+    for (let i = 0; i < 1100; i++) names.push(`cm-${String(i).padStart(4, '0')}`);
+    for (let i = 0; i < names.length; i += 50) await Promise.all(names.slice(i, i + 50).map((n) => ok('POST', `${ns}/configmaps`, cm(n, [], { big }))));
+    const seen: string[] = [];
+    let bookmarkAt = -1;
+    let bytes = 0;
+    const ended = new Promise<void>((resolve, reject) => {
+      const url = new URL(`${ns}/configmaps?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&timeoutSeconds=20`, srv.url);
+      const req = https.request(url, { headers: { Authorization: `Bearer ${srv.token}` }, ca: srv.caCertPem }, (res) => {
+        // Read nothing for a while: the server's writes back up and it must wait, not cut.
+        res.pause();
+        setTimeout(() => res.resume(), 1500);
+        let buf = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => {
+          bytes += d.length;
+          buf += d;
+          let nl: number;
+          while ((nl = buf.indexOf('\n')) >= 0) {
+            const e = JSON.parse(buf.slice(0, nl));
+            buf = buf.slice(nl + 1);
+            if (e.type === 'ADDED') seen.push(e.object.metadata.name);
+            else if (e.type === 'BOOKMARK' && e.object.metadata.annotations?.['k8s.io/initial-events-end'] === 'true') {
+              bookmarkAt = seen.length;
+              req.destroy();
+              resolve();
+            } else reject(new Error(`unexpected ${e.type}: ${JSON.stringify(e.object).slice(0, 300)}`));
+          }
+        });
+        res.on('end', () => reject(new Error(`the watch ended after ${seen.length} ADDED events and ${bytes} bytes, before the initial-events-end bookmark`)));
+      });
+      req.on('error', (e) => (bookmarkAt < 0 ? reject(e) : undefined));
+      req.end();
+    });
+    await ended;
+    assert.ok(bytes > 32 * 1024 * 1024, `${bytes} bytes streamed`);
+    assert.equal(bookmarkAt, names.length);
+    assert.deepEqual(seen, names, 'every object once, in key order');
+  });
 });
