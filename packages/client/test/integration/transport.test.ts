@@ -193,6 +193,33 @@ describe('answers', () => {
     await assert.rejects(c.coreV1.pods('default').get('p'), (e: unknown) => e instanceof ApiError && e.reason === 'NotFound' && /with an empty body/.test(e.message));
   });
 
+  test('a 200 whose body is not JSON is an ApiError quoting the body; multi-byte UTF-8 split across chunks decodes whole', async () => {
+    handler = (_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/html' });
+      res.end('<html>captive portal</html>');
+    };
+    await assert.rejects(client({ retry: { maxRetries: 0 } }).coreV1.pods('default').get('p'), (e: unknown) => {
+      assert.ok(e instanceof ApiError);
+      assert.match(e.message, /HTTP 200 and a body that is not JSON \(Content-Type text\/html\): <html>captive portal<\/html>/);
+      return true;
+    });
+    const value = 'ünïcødé €✓ 𝄞'.repeat(50);
+    handler = (_req, res) => {
+      const bytes = Buffer.from(JSON.stringify({ ...cm('u'), data: { value } }));
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      // One byte at a time: every multi-byte character is split between writes.
+      let i = 0;
+      const next = (): void => {
+        if (i >= bytes.length) return void res.end();
+        res.write(bytes.subarray(i, i + 1), next);
+        i++;
+      };
+      next();
+    };
+    const got = await client().coreV1.configMaps('default').get('u');
+    assert.equal(got.data?.value, value);
+  });
+
   test('gzip answers are decoded; Accept-Encoding is sent unless compression is disabled', async () => {
     handler = (req, res) => {
       const body = JSON.stringify({ kind: 'ConfigMapList', apiVersion: 'v1', metadata: { resourceVersion: '9' }, items: [{ metadata: { name: 'z', annotations: { big: 'x'.repeat(50_000) } } }] });
