@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureEbpf } from './ensure-ebpf.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const benchDir = join(root, 'bench');
@@ -35,6 +36,16 @@ const failed = [];
 for (const area of areas) {
   process.stdout.write(`\n=== bench/${area} ===\n`);
   const t0 = Date.now();
+  // bench/ebpf needs the addon, the BPF objects and bpftrace (its peer).
+  if (area === 'ebpf') {
+    try {
+      ensureEbpf({ bpftrace: true });
+    } catch (err) {
+      failed.push(area);
+      process.stderr.write(`bench/${area} failed before it ran: ${err instanceof Error ? err.message : String(err)}\n`);
+      continue;
+    }
+  }
   const r = spawnSync(process.execPath, ['--conditions=keelson-source', '--import', 'tsx', join('bench', area, 'run.ts')], { cwd: root, stdio: 'inherit' });
   const secs = ((Date.now() - t0) / 1000).toFixed(1);
   if (r.status !== 0) {

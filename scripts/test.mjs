@@ -9,6 +9,7 @@ import { readdirSync, statSync, existsSync } from 'node:fs';
 import { join, dirname, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureKubectl } from './ensure-kubectl.mjs';
+import { ensureEbpf } from './ensure-ebpf.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -46,6 +47,9 @@ if (files.some((f) => f.includes('/integration/'))) {
   env.KUBECTL = ensureKubectl();
   process.stdout.write(`kubectl: ${env.KUBECTL}\n`);
 }
+
+// packages/ebpf's tests need clang, libbpf, bpffs/tracefs and the built addon and BPF objects.
+if (files.some((f) => relative(root, f).startsWith(join('packages', 'ebpf') + '/'))) ensureEbpf();
 
 process.stdout.write(`running ${files.length} test files\n`);
 const r = spawnSync(

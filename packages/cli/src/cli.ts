@@ -1,6 +1,9 @@
 /** The `keelson` command line: thin wiring of the packages; every flag also reads KEELSON_<FLAG>. */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { up, UsageError } from './commands/up.js';
+import { registerXdsCommands } from './commands/xds-serve.js';
+import { registerTraceCommands } from './commands/trace.js';
+import { registerPolicyCommands } from './commands/policy.js';
 
 function portNumber(v: string): number {
   if (!/^\d+$/.test(v) || Number(v) > 65535) throw new InvalidArgumentError(`"${v}" is not a port number (0-65535; 0 picks a free port)`);
@@ -25,6 +28,9 @@ export function buildCli(): Command {
     .action(async (o) => {
       await up({ dataDir: o.dataDir, port: o.port, host: o.host, storage: o.storage, logLevel: o.logLevel });
     });
+  registerXdsCommands(program);
+  registerTraceCommands(program);
+  registerPolicyCommands(program);
   return program;
 }
 

@@ -1,0 +1,67 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { watchPolicyFile, type PolicyUpdate } from '../src/policy/file-source.js';
+
+const rules = (port: number): string => `defaultAction: deny\nrules:\n  - name: web\n    action: allow\n    protocol: tcp\n    ports: ${port}\n`;
+
+/** Pulls updates one at a time, failing (not hanging) if one takes longer than a generous bound. */
+function reader(it: AsyncGenerator<PolicyUpdate>): () => Promise<PolicyUpdate> {
+  return async () => {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, rej) => (timer = setTimeout(() => rej(new Error('no policy update within 20 s')), 20_000)));
+    try {
+      const r = await Promise.race([it.next(), timeout]);
+      assert.equal(r.done, false, 'the stream ended');
+      return r.value as PolicyUpdate;
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+}
+
+test('a policy file streams its rules, then every change, and survives bad edits', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'keelson-policy-'));
+  const ac = new AbortController();
+  try {
+    const file = join(dir, 'rules.yaml');
+    writeFileSync(file, rules(80));
+    const it = watchPolicyFile(file, { signal: ac.signal });
+    const next = reader(it);
+
+    let u = await next();
+    assert.equal(u.type, 'spec');
+    assert.deepEqual(u.type === 'spec' && u.spec.rules[0].ports, { from: 80, to: 80 });
+
+    writeFileSync(file, rules(81));
+    u = await next();
+    assert.deepEqual(u.type === 'spec' && u.spec.rules[0].ports, { from: 81, to: 81 });
+
+    // A broken edit is reported with its line; the stream goes on.
+    writeFileSync(file, rules(81).replace('action: allow', 'action: maybe'));
+    u = await next();
+    assert.equal(u.type, 'error');
+    assert.match(u.type === 'error' ? u.error.message : '', /rules\.yaml:4:5: rules\[0\]\.action: "maybe" is not an action/);
+
+    // Editors save by renaming a new file over the old one.
+    writeFileSync(join(dir, '.rules.yaml.tmp'), rules(82));
+    renameSync(join(dir, '.rules.yaml.tmp'), file);
+    u = await next();
+    assert.deepEqual(u.type === 'spec' && u.spec.rules[0].ports, { from: 82, to: 82 });
+
+    // Other files in the directory are not the policy.
+    writeFileSync(join(dir, 'other.yaml'), 'x: 1\n');
+    writeFileSync(file, rules(83));
+    u = await next();
+    assert.deepEqual(u.type === 'spec' && u.spec.rules[0].ports, { from: 83, to: 83 });
+
+    ac.abort();
+    const end = await it.next();
+    assert.equal(end.done, true, 'abort ends the stream');
+  } finally {
+    ac.abort();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

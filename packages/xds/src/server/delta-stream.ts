@@ -1,0 +1,109 @@
+/**
+ * An incremental (Delta) stream (ADS `DeltaAggregatedResources`, or a per-type `Delta*`).
+ *
+ * Per request, by Envoy's xds_protocol (incremental variant):
+ *  - the node comes with the first request; so do `initial_resource_versions` after a
+ *    reconnect, and only resources whose hash differs from those are sent;
+ *  - a request with `response_nonce` ACKs or NACKs (`error_detail`) that response; NACKs are
+ *    recorded and not resent;
+ *  - `resource_names_subscribe`/`unsubscribe` are honored whatever the nonce; `*` is the
+ *    wildcard, and a first LDS/CDS request naming nothing is the legacy wildcard;
+ *  - removals go out as `removed_resources`, after the upserts of every type (make-before-break);
+ *    a name subscribed that does not exist is reported removed once, so clients need not wait
+ *    for a timeout.
+ */
+import type { ServerDuplexStream } from '@grpc/grpc-js';
+import type { Node } from '../cache/cache.js';
+import { encodeDeltaDiscoveryResponse } from '../proto/wire.js';
+import { shortTypeName } from '../resource-types.js';
+import type { DeltaDiscoveryRequest } from './callbacks.js';
+import { applyDelta, deltaEntries, deltaRemove, deltaUpsert, type Phase } from './diff.js';
+import type { PendingPush } from './send-queue.js';
+import { StreamBase, type StreamContext } from './stream-base.js';
+import { mergeCandidates } from './subscription.js';
+
+export class DeltaStream extends StreamBase {
+  private lastRequest = new Map<string, DeltaDiscoveryRequest>();
+
+  constructor(ctx: StreamContext, call: ServerDuplexStream<unknown, Buffer>, id: number, fixedTypeUrl?: string) {
+    super(ctx, call, id, 'delta', fixedTypeUrl);
+  }
+
+  override start(): void {
+    super.start();
+    try {
+      this.ctx.callbacks.onDeltaStreamOpen?.(this.id, this.fixedTypeUrl ?? '');
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  protected notifyClosed(): void {
+    this.ctx.callbacks.onDeltaStreamClosed?.(this.id, this.node);
+  }
+
+  protected handleRequest(raw: unknown): void {
+    const req = raw as DeltaDiscoveryRequest;
+    const typeUrl = this.requestType(req.type_url);
+    this.learnNode(req.node as Node | null);
+    this.ctx.callbacks.onStreamDeltaRequest?.(this.id, req);
+    const type = shortTypeName(typeUrl);
+    this.ctx.metrics.requestsTotal.inc({ mode: 'delta', type });
+    const ts = this.typeState(typeUrl);
+    const nonce = req.response_nonce;
+    if (nonce !== '') {
+      const errorMessage = req.error_detail ? req.error_detail.message || `error code ${req.error_detail.code}` : undefined;
+      const current = this.ctx.cache.getResources(this.node!, typeUrl)?.resources;
+      const outcome = ts.reply(nonce, undefined, errorMessage, current);
+      if (outcome.latencyMs !== undefined) this.ctx.metrics.ackLatency.observe({ mode: 'delta', type }, outcome.latencyMs / 1000);
+      if (errorMessage === undefined) {
+        // An ACK of a response this stream never sent (a nonce from before a reconnect) is not one.
+        if (outcome.kind === 'ack') this.ctx.metrics.acksTotal.inc({ mode: 'delta', type });
+      } else {
+        this.ctx.metrics.nacksTotal.inc({ mode: 'delta', type });
+        this.logger.warn({ type, nonce, resources: outcome.resources, error: errorMessage }, 'client rejected (NACKed) a response; keeping it as sent, waiting for a new version');
+        this.observe('onNack', () => this.ctx.callbacks.onNack?.(this.id, this.node, { mode: 'delta', typeUrl, nonce, versionInfo: '', message: errorMessage, resources: outcome.resources }));
+      }
+    }
+    this.lastRequest.set(typeUrl, req);
+    const first = !ts.sub.requested;
+    const subscribed = ts.sub.applyDeltaSubscribe(req.resource_names_subscribe, first ? req.initial_resource_versions : undefined, this.canonicalizer(typeUrl));
+    const unsubscribed = ts.sub.applyDeltaUnsubscribe(req.resource_names_unsubscribe);
+    this.queue.mark(typeUrl, mergeCandidates(subscribed, unsubscribed), 'request');
+  }
+
+  protected flushType(typeUrl: string, phase: Phase, pending: PendingPush): number {
+    const ts = this.types.get(typeUrl);
+    if (!ts || this.phase !== 'serving') return 0;
+    const current = this.ctx.cache.getResources(this.node!, typeUrl);
+    const plan = phase === 'upsert' ? deltaUpsert(ts.sub, current, pending.candidates) : deltaRemove(ts.sub, current, pending.candidates);
+    if (!plan) return 0;
+    const nonce = this.nextNonce();
+    const bytes = encodeDeltaDiscoveryResponse({
+      systemVersionInfo: plan.systemVersion,
+      resourceEntries: deltaEntries(plan),
+      typeUrl,
+      removedResources: plan.removed,
+      nonce,
+      controlPlaneId: this.ctx.controlPlaneId,
+    });
+    this.write(bytes);
+    applyDelta(ts.sub, ts.sub.view, plan, current?.resources);
+    ts.sub.responded = true;
+    ts.sent(nonce, plan.systemVersion, { delta: plan });
+    const type = shortTypeName(typeUrl);
+    const m = this.ctx.metrics;
+    m.pushesTotal.inc({ mode: 'delta', type });
+    m.resourcesSentTotal.inc({ mode: 'delta', type }, plan.count);
+    m.sentBytesTotal.inc({ mode: 'delta', type }, bytes.length);
+    m.pushLatency.observe({ mode: 'delta', type, reason: pending.reason }, (performance.now() - pending.since) / 1000);
+    if (this.logger.isLevelEnabled('debug')) this.logger.debug({ type, phase, version: plan.systemVersion, nonce, resources: plan.count, removed: plan.removed.length, bytes: bytes.length }, 'sent');
+    const cb = this.ctx.callbacks.onStreamDeltaResponse;
+    if (cb) {
+      this.observe('onStreamDeltaResponse', () =>
+        cb(this.id, this.lastRequest.get(typeUrl), { system_version_info: plan.systemVersion, type_url: typeUrl, nonce, resources: plan.resources, removed_resources: plan.removed }),
+      );
+    }
+    return bytes.length;
+  }
+}

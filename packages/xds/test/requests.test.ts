@@ -1,0 +1,60 @@
+// The hand-written request decoders read exactly what protobufjs encodes, unknown fields skipped.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { envoyProtos } from '../src/index.js';
+import { decodeDeltaDiscoveryRequest, decodeDiscoveryRequest } from '../src/proto/requests.js';
+
+const protos = envoyProtos();
+const node = { id: 'n-1', cluster: 'c', locality: { zone: 'z' }, user_agent_name: 'envoy', client_features: ['f1'] };
+
+test('DiscoveryRequest: every field; node only when present', () => {
+  const bytes = Buffer.from(
+    protos.encode('envoy.service.discovery.v3.DiscoveryRequest', {
+      version_info: '7',
+      node,
+      resource_names: ['a', 'b', 'ünïcode'],
+      type_url: 'type.googleapis.com/envoy.config.cluster.v3.Cluster',
+      response_nonce: '12',
+      error_detail: { code: 14, message: 'bad things' },
+      resource_locators: [{ name: 'skipped' }],
+    }),
+  );
+  const r = decodeDiscoveryRequest(bytes);
+  assert.equal(r.version_info, '7');
+  assert.deepEqual(r.resource_names, ['a', 'b', 'ünïcode']);
+  assert.equal(r.type_url, 'type.googleapis.com/envoy.config.cluster.v3.Cluster');
+  assert.equal(r.response_nonce, '12');
+  assert.deepEqual(r.error_detail, { code: 14, message: 'bad things' });
+  assert.equal(r.node?.id, 'n-1');
+  assert.deepEqual(r.node?.locality, { zone: 'z' });
+  assert.deepEqual(r.node?.client_features, ['f1']);
+  const ack = decodeDiscoveryRequest(Buffer.from(protos.encode('envoy.service.discovery.v3.DiscoveryRequest', { type_url: 't', response_nonce: '1' })));
+  assert.deepEqual(ack, { version_info: '', node: null, resource_names: [], type_url: 't', response_nonce: '1', error_detail: null });
+});
+
+test('DeltaDiscoveryRequest: subscribe, unsubscribe, initial versions, nonce, error', () => {
+  const bytes = Buffer.from(
+    protos.encode('envoy.service.discovery.v3.DeltaDiscoveryRequest', {
+      node,
+      type_url: 'T',
+      resource_names_subscribe: ['a', '*'],
+      resource_names_unsubscribe: ['b'],
+      initial_resource_versions: { a: 'v1', c: 'v3' },
+      response_nonce: '4',
+      error_detail: { code: 3, message: 'nope' },
+    }),
+  );
+  const r = decodeDeltaDiscoveryRequest(bytes);
+  assert.equal(r.node?.id, 'n-1');
+  assert.equal(r.type_url, 'T');
+  assert.deepEqual(r.resource_names_subscribe, ['a', '*']);
+  assert.deepEqual(r.resource_names_unsubscribe, ['b']);
+  assert.deepEqual(r.initial_resource_versions, { a: 'v1', c: 'v3' });
+  assert.equal(r.response_nonce, '4');
+  assert.deepEqual(r.error_detail, { code: 3, message: 'nope' });
+});
+
+test('truncated input is an error, not a wrong request', () => {
+  const bytes = Buffer.from(protos.encode('envoy.service.discovery.v3.DiscoveryRequest', { type_url: 'type.googleapis.com/x', resource_names: ['abc'] }));
+  assert.throws(() => decodeDiscoveryRequest(bytes.subarray(0, bytes.length - 2)), /truncated/);
+});
