@@ -16,7 +16,7 @@
  * The subjects: our informer three ways, the peer, and the floor under both (a paged list and a
  * watch over bare node:https with JSON.parse, objects kept in a Map: no informer at all).
  */
-export type SubjectKind = 'keelson' | 'keelson-watchlist' | 'keelson-qps-default' | 'client-node' | 'floor';
+export type SubjectKind = 'keelson' | 'keelson-paged' | 'keelson-qps-default' | 'client-node' | 'floor';
 
 export interface SubjectConfig {
   subject: SubjectKind;

@@ -7,8 +7,8 @@
  *   npm run bench -- informer
  *   node --conditions=keelson-source --import tsx bench/informer/run.ts   (after npm run build)
  *
- * Subjects (subject.ts): `keelson` (default settings, client rate limiting off), `keelson
- * (useWatchList)`, `keelson (client default QPS 5, burst 10)` (10k only, one run),
+ * Subjects (subject.ts): `keelson` (default settings: streaming list; client rate limiting
+ * off), `keelson (paged LIST)`, `keelson (client default QPS 5, burst 10)` (10k only, one run),
  * `@kubernetes/client-node`, and a floor (1k and 10k): the same paged LIST and watch over bare
  * node:https with JSON.parse into a Map, no informer, which is what any Node informer pays for
  * this server, this wire format and this machine. Every subject runs in its own process
@@ -26,7 +26,7 @@
  * Environment (a subset prints its table and leaves the results file alone):
  *   KEELSON_BENCH_SIZES=1000,10000      cases (default 1000,10000,50000)
  *   KEELSON_BENCH_RUNS=1                runs per case (default 3)
- *   KEELSON_BENCH_SUBJECTS=keelson,client-node   (default: all of keelson,keelson-watchlist,keelson-qps-default,client-node,floor)
+ *   KEELSON_BENCH_SUBJECTS=keelson,client-node   (default: all of keelson,keelson-paged,keelson-qps-default,client-node,floor)
  *   KEELSON_BENCH_CPU_PROF=DIR          subjects run with --cpu-prof, profiles in DIR/<subject>-pods<N>-run<R>/
  *
  * Progress goes to stderr; the table to stdout; rows to bench/results/informer.json. Nothing
@@ -63,10 +63,10 @@ const PAGE = 500;
 /** A subject that has not synced by then has failed: 20 s plus 1 ms a Pod (70 s for 50k). */
 const syncTimeoutMs = (n: number): number => 20_000 + n;
 
-const ALL_SUBJECTS: SubjectKind[] = ['keelson', 'keelson-watchlist', 'keelson-qps-default', 'client-node', 'floor'];
+const ALL_SUBJECTS: SubjectKind[] = ['keelson', 'keelson-paged', 'keelson-qps-default', 'client-node', 'floor'];
 const SUBJECT_NAME: Record<SubjectKind, string> = {
   keelson: 'keelson',
-  'keelson-watchlist': 'keelson (useWatchList)',
+  'keelson-paged': 'keelson (paged LIST, useWatchList: false)',
   'keelson-qps-default': 'keelson (client default QPS 5, burst 10)',
   'client-node': '@kubernetes/client-node',
   floor: 'floor: node:https + JSON.parse, no informer',

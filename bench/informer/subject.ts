@@ -2,11 +2,11 @@
  * One subject of the informer benchmark, alone in its process (forked by run.ts with
  * --expose-gc), so that its heap holds nothing but its library, its informer and its cache.
  *
- * - keelson, keelson-watchlist, keelson-qps-default: a SharedInformerFactory of
+ * - keelson, keelson-paged, keelson-qps-default: a SharedInformerFactory of
  *   @keelson/informer over @keelson/client, default transform (stripManagedFields), one
- *   handler. `keelson` pages the list (the default, 500 a page) with client-side rate limiting
- *   off (qps: 0); `keelson-watchlist` lists by a streaming list (useWatchList: true), also
- *   qps: 0; `keelson-qps-default` is `keelson` with the client's defaults (QPS 5, burst 10, as
+ *   handler. `keelson` lists the default way (a streaming list, WatchList) with client-side
+ *   rate limiting off (qps: 0); `keelson-paged` pages the list (useWatchList: false, 500 a
+ *   page), also qps: 0; `keelson-qps-default` is `keelson` with the client's defaults (QPS 5, burst 10, as
  *   client-go's rest.Config). Synced: `factory.waitForCacheSync` resolving (every listed object
  *   is in the cache and in the handlers' buffers; the handler calls follow on the event loop,
  *   `handlerMs` is when the last of them was made).
@@ -132,7 +132,7 @@ async function loadKeelson(rec: LatencyRecorder | undefined): Promise<Subject> {
       const factory = new SharedInformerFactory(client, {
         defaultResync: 0,
         reflector: {
-          useWatchList: config.subject === 'keelson-watchlist',
+          ...(config.subject === 'keelson-paged' ? { useWatchList: false } : {}),
           // A sync that needed a retry is not the sync being measured: report it and stop.
           onTransition: (from, to, cause) => {
             if (to === 'Backoff' && !synced) {

@@ -102,7 +102,7 @@ describe('Reflector: paged LIST then WATCH', () => {
         api.update('default/obj-01199', (o) => (o.spec = { value: -1 }));
       }
     };
-    const h = start(api); // paged LIST by default
+    const h = start(api, { useWatchList: false });
     await eventually(() => h.reflector.state === 'Watching' && h.api.activeWatches === 1);
     assert.equal(h.store.ops[0], `replace 1200@${listRv}`);
     assert.deepEqual(
@@ -217,7 +217,7 @@ describe('Reflector: pages asked ahead', () => {
     api.announceMetadata = true;
     seed(api, 1700);
     const listRv = String(api.rev);
-    const h = start(api);
+    const h = start(api, { useWatchList: false });
     await eventually(() => h.reflector.state === 'Watching');
     assert.equal(h.store.ops[0], `replace 1700@${listRv}`);
     assert.equal(api.listCalls.length, 4, 'four pages, each asked once');
@@ -237,7 +237,7 @@ describe('Reflector: pages asked ahead', () => {
         api.compact();
       }
     };
-    const h = start(api);
+    const h = start(api, { useWatchList: false });
     await eventually(() => h.reflector.state === 'Watching');
     // pages: 1 (ok), 2 (asked ahead: 410), then 1, 2, 3 of the new list
     assert.deepEqual(api.listCalls.map((c) => !!c.continue), [false, true, false, true, true]);
@@ -264,6 +264,16 @@ describe('Reflector: streaming list (WatchList)', () => {
     assert.equal(api.watchCalls.length, 1, 'the stream that listed is the one that watches');
     assert.equal(h.reflector.usesWatchList, true);
     assert.equal(await metricValue(h.registry, 'reflector_watchLists_total'), 1);
+  });
+
+  it('is the default: a Reflector without options starts with a streaming list', async () => {
+    const api = new FakeApi();
+    seed(api, 5);
+    const h = start(api);
+    await eventually(() => h.reflector.state === 'Watching');
+    assert.equal(api.listCalls.length, 0);
+    assert.equal(api.watchCalls[0].sendInitialEvents, true);
+    assert.deepEqual(h.store.rvs(), expected(api));
   });
 
   it('falls back to paged LIST+WATCH for good when the server refuses it with a 4xx', async () => {
@@ -400,6 +410,7 @@ describe('Reflector: failures and backoff', () => {
       logger: silentLogger,
       registry: newRegistry(),
       backoff: fastBackoff,
+      useWatchList: false,
       onTransition: (f, t) => transitions.push(`${f}->${t}`),
     });
     const ac = new AbortController();
