@@ -4,45 +4,14 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { keelson, until } from './support/keelson-cli.js';
 
-const repo = resolve(import.meta.dirname, '../../../..');
 const fixtures = join(import.meta.dirname, '..', 'fixtures', 'trace');
-
-interface Keelson {
-  proc: ChildProcess;
-  stdout(): string;
-  /** Exit code and output once the command ends. */
-  done: Promise<{ code: number | null; stdout: string; stderr: string }>;
-}
-
-function keelson(args: string[]): Keelson {
-  const proc = spawn(process.execPath, ['--conditions=keelson-source', '--import', 'tsx', join(repo, 'packages/cli/src/bin/keelson.ts'), ...args], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  proc.stdout!.on('data', (d) => (stdout += d));
-  proc.stderr!.on('data', (d) => (stderr += d));
-  const timer = setTimeout(() => proc.kill('SIGKILL'), 120_000);
-  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((res) =>
-    proc.on('close', (code) => {
-      clearTimeout(timer);
-      res({ code, stdout, stderr });
-    }),
-  );
-  return { proc, stdout: () => stdout, done };
-}
-
-async function until(what: string, cond: () => boolean, k?: Keelson): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (!cond()) {
-    if (Date.now() > deadline || k?.proc.exitCode != null) throw new Error(`timed out waiting for ${what}${k ? `; keelson printed: ${k.stdout()}` : ''}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 const jsonLines = (text: string): Record<string, unknown>[] =>
   text
