@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { envoyProtos } from '../src/index.js';
+import { isInternedNameList, nameSetOf } from '../src/proto/name-lists.js';
 import { decodeDeltaDiscoveryRequest, decodeDiscoveryRequest } from '../src/proto/requests.js';
 
 const protos = envoyProtos();
@@ -57,4 +58,42 @@ test('DeltaDiscoveryRequest: subscribe, unsubscribe, initial versions, nonce, er
 test('truncated input is an error, not a wrong request', () => {
   const bytes = Buffer.from(protos.encode('envoy.service.discovery.v3.DiscoveryRequest', { type_url: 'type.googleapis.com/x', resource_names: ['abc'] }));
   assert.throws(() => decodeDiscoveryRequest(bytes.subarray(0, bytes.length - 2)), /truncated/);
+});
+
+test('long name lists are interned by their bytes: equal lists are one frozen array, others are not', () => {
+  const many = Array.from({ length: 200 }, (_, i) => `route-${i}`);
+  const enc = (names: string[], extra: Record<string, unknown> = {}): Buffer =>
+    Buffer.from(protos.encode('envoy.service.discovery.v3.DeltaDiscoveryRequest', { type_url: 'T', resource_names_subscribe: names, ...extra }));
+  const a = decodeDeltaDiscoveryRequest(enc(many)).resource_names_subscribe;
+  const b = decodeDeltaDiscoveryRequest(enc(many, { response_nonce: '9', node })).resource_names_subscribe;
+  assert.deepEqual(a, many);
+  assert.equal(a, b, 'the same names, the same array');
+  assert.ok(Object.isFrozen(a));
+  assert.ok(isInternedNameList(a));
+  assert.equal(nameSetOf(a), nameSetOf(b), 'and one shared Set');
+  assert.deepEqual([...nameSetOf(a)!], many);
+  // One name different: another list.
+  const other = decodeDeltaDiscoveryRequest(enc([...many.slice(0, -1), 'route-x'])).resource_names_subscribe;
+  assert.notEqual(other, a);
+  assert.equal(other.at(-1), 'route-x');
+  // Short lists are plain arrays; SotW lists are interned the same way.
+  const few = decodeDeltaDiscoveryRequest(enc(['a', 'b'])).resource_names_subscribe;
+  assert.ok(!isInternedNameList(few));
+  assert.equal(nameSetOf(few), undefined);
+  const sotw = (names: string[]): readonly string[] =>
+    decodeDiscoveryRequest(Buffer.from(protos.encode('envoy.service.discovery.v3.DiscoveryRequest', { type_url: 'T', resource_names: names, version_info: '3' }))).resource_names;
+  assert.equal(sotw(many), sotw(many));
+});
+
+test('a repeated field split in two runs is read whole (second run appended, not interned)', () => {
+  const first = Array.from({ length: 100 }, (_, i) => `a${i}`);
+  const w = (field: number, s: string): Buffer => {
+    const b = Buffer.from(s, 'utf8');
+    return Buffer.concat([Buffer.from([(field << 3) | 2, b.length]), b]);
+  };
+  // names, then type_url (field 2), then more names: legal protobuf, unusual encoders.
+  const bytes = Buffer.concat([...first.map((n) => w(3, n)), w(2, 'T'), w(3, 'z1'), w(3, 'z2')]);
+  const r = decodeDeltaDiscoveryRequest(bytes);
+  assert.equal(r.type_url, 'T');
+  assert.deepEqual(r.resource_names_subscribe, [...first, 'z1', 'z2']);
 });

@@ -9,6 +9,7 @@
 import type { Node } from '../cache/cache.js';
 import type { DeltaDiscoveryRequest, DiscoveryRequest } from '../server/callbacks.js';
 import { envoyProtos } from './envoy-protos.js';
+import { internNameRun } from './name-lists.js';
 
 class Reader {
   pos: number;
@@ -67,6 +68,41 @@ class Reader {
   }
 }
 
+/**
+ * Reads a run of consecutive length-delimited fields `field` (the first one's tag just read) and
+ * appends their strings to `into`; a long run comes back interned (name-lists.ts). Leaves the
+ * reader after the run.
+ */
+function nameRun(r: Reader, field: number, into: readonly string[]): readonly string[] {
+  const tag = (field << 3) | 2;
+  const start = r.pos;
+  let count = 0;
+  let end = start;
+  for (;;) {
+    r.len();
+    count++;
+    end = r.pos;
+    if (r.pos >= r.end) break;
+    // Peek at the next tag: one byte for fields below 16.
+    if (r.buf[r.pos] !== tag) break;
+    r.pos++;
+  }
+  const decode = (): string[] => {
+    const names: string[] = [];
+    const rr = new Reader(r.buf, start, end);
+    for (let i = 0; i < count; i++) {
+      if (i > 0) rr.pos++;
+      names.push(rr.string());
+    }
+    return names;
+  };
+  // Field runs are contiguous in practice (encoders write a repeated field at once); a second run
+  // is appended to the first, uninterned.
+  if (into.length > 0) return [...into, ...decode()];
+  // The run's bytes without the first tag, which was read already: [start, end).
+  return internNameRun(r.buf, start, end, count, decode);
+}
+
 function status(buf: Buffer, start: number, end: number): { code: number; message: string } {
   const r = new Reader(buf, start, end);
   const out = { code: 0, message: '' };
@@ -105,7 +141,7 @@ export function decodeDiscoveryRequest(buf: Buffer): DiscoveryRequest {
         break;
       }
       case 3:
-        out.resource_names.push(r.string());
+        out.resource_names = nameRun(r, 3, out.resource_names);
         break;
       case 4:
         out.type_url = r.string();
@@ -154,10 +190,10 @@ export function decodeDeltaDiscoveryRequest(buf: Buffer): DeltaDiscoveryRequest 
         out.type_url = r.string();
         break;
       case 3:
-        out.resource_names_subscribe.push(r.string());
+        out.resource_names_subscribe = nameRun(r, 3, out.resource_names_subscribe);
         break;
       case 4:
-        out.resource_names_unsubscribe.push(r.string());
+        out.resource_names_unsubscribe = nameRun(r, 4, out.resource_names_unsubscribe);
         break;
       case 5: {
         // map<string, string> entry: { key = 1; value = 2 }

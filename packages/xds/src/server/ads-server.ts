@@ -27,6 +27,7 @@ import type { DiscoveryRequest, ServerCallbacks } from './callbacks.js';
 import { DeltaStream } from './delta-stream.js';
 import { SotwStream } from './sotw-stream.js';
 import type { StreamBase, StreamContext } from './stream-base.js';
+import { SharedResponses } from './shared-responses.js';
 import { WriteBudget } from './write-budget.js';
 
 export interface AdsServerOptions {
@@ -49,6 +50,11 @@ export interface AdsServerOptions {
    * mesh put gigabytes in flight at once.
    */
   maxBufferedBytes?: number;
+  /**
+   * Delta pushes with more resource bytes than this go out as several responses (a response
+   * holds at least one resource). Default 64 KiB: see delta-parts.ts for why small is fast.
+   */
+  maxDeltaResponseBytes?: number;
 }
 
 /** Server options for `listen`. */
@@ -86,6 +92,8 @@ export class AdsServer {
       controlPlaneId: options.controlPlaneId,
       maxBufferedBytes: options.maxBufferedBytesPerStream ?? 1024 * 1024,
       budget: new WriteBudget(options.maxBufferedBytes ?? 256 * 1024 * 1024),
+      shared: new SharedResponses(options.controlPlaneId),
+      maxResponseBytes: options.maxDeltaResponseBytes ?? 64 * 1024,
       onClosed: (s) => this.streams.delete(s.id),
     };
   }

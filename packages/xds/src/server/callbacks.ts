@@ -18,7 +18,8 @@ import type { StreamMode } from '../metrics.js';
 export interface DiscoveryRequest {
   version_info: string;
   node: Node | null;
-  resource_names: string[];
+  /** Long lists are interned and frozen (proto/name-lists.ts): read them, never change them. */
+  resource_names: readonly string[];
   type_url: string;
   response_nonce: string;
   error_detail: { code: number; message: string } | null;
@@ -28,8 +29,9 @@ export interface DiscoveryRequest {
 export interface DeltaDiscoveryRequest {
   node: Node | null;
   type_url: string;
-  resource_names_subscribe: string[];
-  resource_names_unsubscribe: string[];
+  /** Long lists are interned and frozen (proto/name-lists.ts). */
+  resource_names_subscribe: readonly string[];
+  resource_names_unsubscribe: readonly string[];
   initial_resource_versions: Record<string, string>;
   response_nonce: string;
   error_detail: { code: number; message: string } | null;

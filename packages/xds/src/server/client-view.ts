@@ -62,6 +62,11 @@ export class ClientView {
     else this.overlay.delete(name);
   }
 
+  /** Whether the view holds exactly `map` (shares it, nothing on top): true costs nothing to check. */
+  isExactly(map: ReadonlyMap<string, Resource>): boolean {
+    return this.base === map && this.overlay.size === 0;
+  }
+
   /** Forgets everything, then holds exactly `base` (shared, never copied). */
   reset(base?: ReadonlyMap<string, Resource>): void {
     this.base = base;

@@ -17,6 +17,7 @@ import type { Node } from '../cache/cache.js';
 import { encodeDeltaDiscoveryResponse } from '../proto/wire.js';
 import { shortTypeName } from '../resource-types.js';
 import type { DeltaDiscoveryRequest } from './callbacks.js';
+import { deltaParts } from './delta-parts.js';
 import { applyDelta, deltaEntries, deltaRemove, deltaUpsert, type Phase } from './diff.js';
 import type { PendingPush } from './send-queue.js';
 import { StreamBase, type StreamContext } from './stream-base.js';
@@ -78,32 +79,44 @@ export class DeltaStream extends StreamBase {
     const current = this.ctx.cache.getResources(this.node!, typeUrl);
     const plan = phase === 'upsert' ? deltaUpsert(ts.sub, current, pending.candidates) : deltaRemove(ts.sub, current, pending.candidates);
     if (!plan) return 0;
-    const nonce = this.nextNonce();
-    const bytes = encodeDeltaDiscoveryResponse({
-      systemVersionInfo: plan.systemVersion,
-      resourceEntries: deltaEntries(plan),
-      typeUrl,
-      removedResources: plan.removed,
-      nonce,
-      controlPlaneId: this.ctx.controlPlaneId,
-    });
-    this.write(bytes);
+    // A large push goes out in parts (delta-parts.ts), each its own response and nonce.
+    const parts = deltaParts(plan, this.ctx.maxResponseBytes);
+    const nonces: string[] = [];
+    let written = 0;
+    for (const part of parts) {
+      const { nonce, bytes } = this.encodeOrShare(ts, this.ctx.shared.delta(part), (n) =>
+        encodeDeltaDiscoveryResponse({
+          systemVersionInfo: part.systemVersion,
+          resourceEntries: deltaEntries(part),
+          typeUrl,
+          removedResources: part.removed,
+          nonce: n,
+          controlPlaneId: this.ctx.controlPlaneId,
+        }),
+      );
+      this.write(bytes);
+      nonces.push(nonce);
+      written += bytes.length;
+    }
     applyDelta(ts.sub, ts.sub.view, plan, current?.resources);
     ts.sub.responded = true;
-    ts.sent(nonce, plan.systemVersion, { delta: plan });
+    if (parts.length === 1) ts.sent(nonces[0], plan.systemVersion, { delta: plan });
+    else ts.sentParts(nonces, plan.systemVersion, parts, plan);
     const type = shortTypeName(typeUrl);
     const m = this.ctx.metrics;
-    m.pushesTotal.inc({ mode: 'delta', type });
+    m.pushesTotal.inc({ mode: 'delta', type }, parts.length);
     m.resourcesSentTotal.inc({ mode: 'delta', type }, plan.count);
-    m.sentBytesTotal.inc({ mode: 'delta', type }, bytes.length);
+    m.sentBytesTotal.inc({ mode: 'delta', type }, written);
     m.pushLatency.observe({ mode: 'delta', type, reason: pending.reason }, (performance.now() - pending.since) / 1000);
-    if (this.logger.isLevelEnabled('debug')) this.logger.debug({ type, phase, version: plan.systemVersion, nonce, resources: plan.count, removed: plan.removed.length, bytes: bytes.length }, 'sent');
+    if (this.logger.isLevelEnabled('debug')) this.logger.debug({ type, phase, version: plan.systemVersion, nonce: nonces.join(','), resources: plan.count, removed: plan.removed.length, responses: parts.length, bytes: written }, 'sent');
     const cb = this.ctx.callbacks.onStreamDeltaResponse;
     if (cb) {
-      this.observe('onStreamDeltaResponse', () =>
-        cb(this.id, this.lastRequest.get(typeUrl), { system_version_info: plan.systemVersion, type_url: typeUrl, nonce, resources: plan.resources, removed_resources: plan.removed }),
+      parts.forEach((part, i) =>
+        this.observe('onStreamDeltaResponse', () =>
+          cb(this.id, this.lastRequest.get(typeUrl), { system_version_info: part.systemVersion, type_url: typeUrl, nonce: nonces[i], resources: part.resources, removed_resources: part.removed }),
+        ),
       );
     }
-    return bytes.length;
+    return written;
   }
 }

@@ -17,6 +17,7 @@ import { wholeMapEntries, type Resource } from '../cache/resource.js';
 import type { TypeResources } from '../cache/snapshot.js';
 import { isFullStateType } from '../resource-types.js';
 import { ABSENT, versionOf, type Held } from './client-view.js';
+import { coverage } from './name-coverage.js';
 import type { Candidates, Subscription } from './subscription.js';
 
 export type Phase = 'upsert' | 'remove';
@@ -65,7 +66,7 @@ function* candidateNames(sub: Subscription, current: TypeResources, candidates: 
 
 /** The subscribed resources the cache holds; the cache's own map when that is all of them. */
 function desired(sub: Subscription, current: TypeResources): { map: ReadonlyMap<string, Resource>; shared: boolean } {
-  if (sub.wildcard) return { map: current.resources, shared: true };
+  if (sub.wildcard || coverage(sub.names, current.resources).coversMap) return { map: current.resources, shared: true };
   const map = new Map<string, Resource>();
   for (const n of sub.names) {
     const r = current.resources.get(n);
@@ -95,6 +96,15 @@ function listSotw(typeUrl: string, version: string, fullState: boolean, resource
 
 const differs = (held: Held | undefined, r: Resource): boolean => held === undefined || (held !== r && versionOf(held) !== r.version);
 
+/**
+ * A first look (every name a candidate) by a stream that holds nothing yet, subscribed to at
+ * least everything the cache holds: the answer is the cache's whole map, known without asking
+ * name by name. The common first sync of a mesh's proxies.
+ */
+function wantsWholeMap(sub: Subscription, current: TypeResources, candidates: Candidates): boolean {
+  return candidates === 'all' && sub.view.size === 0 && current.resources.size > 0 && (sub.wildcard || coverage(sub.names, current.resources).coversMap);
+}
+
 /** SotW upsert phase; null when the client already holds everything subscribed. */
 export function sotwUpsert(sub: Subscription, current: TypeResources | undefined, candidates: Candidates): SotwPlan | null {
   if (!current) return null;
@@ -110,6 +120,7 @@ export function sotwUpsert(sub: Subscription, current: TypeResources | undefined
   }
   if (!isFullStateType(typeUrl)) {
     if (!changed) return null;
+    if (wantsWholeMap(sub, current, candidates)) return wholeSotw(typeUrl, current.version, false, current.resources, []);
     const resources: Resource[] = [];
     for (const name of candidateNames(sub, current, candidates, false)) {
       if (!sub.subscribes(name)) continue;
@@ -182,14 +193,17 @@ export function deltaEntries(plan: DeltaPlan): Buffer[] {
 /** Delta upsert phase: subscribed resources the client does not hold at their current version. */
 export function deltaUpsert(sub: Subscription, current: TypeResources | undefined, candidates: Candidates): DeltaPlan | null {
   if (!current) return null;
+  const whole = wantsWholeMap(sub, current, candidates);
   const resources: Resource[] = [];
-  for (const name of candidateNames(sub, current, candidates, false)) {
-    if (!sub.subscribes(name)) continue;
-    const r = current.resources.get(name);
-    if (r && differs(sub.view.get(name), r)) resources.push(r);
+  if (!whole) {
+    for (const name of candidateNames(sub, current, candidates, false)) {
+      if (!sub.subscribes(name)) continue;
+      const r = current.resources.get(name);
+      if (r && differs(sub.view.get(name), r)) resources.push(r);
+    }
+    if (resources.length === 0) return null;
   }
-  if (resources.length === 0) return null;
-  if (resources.length === current.resources.size) {
+  if (whole || resources.length === current.resources.size) {
     const base = current.resources;
     return {
       typeUrl: sub.typeUrl,
@@ -211,6 +225,11 @@ export function deltaUpsert(sub: Subscription, current: TypeResources | undefine
  */
 export function deltaRemove(sub: Subscription, current: TypeResources | undefined, candidates: Candidates): DeltaPlan | null {
   if (!current) return null;
+  if (candidates === 'all' && (sub.view.size === 0 || sub.view.isExactly(current.resources))) {
+    // Everything held is in the cache: what is left are the subscribed names it lacks.
+    const missing = coverage(sub.names, current.resources).missing;
+    return missing.length === 0 ? null : { typeUrl: sub.typeUrl, systemVersion: current.version, resources: [], count: 0, removed: [...missing] };
+  }
   const removed: string[] = [];
   for (const name of candidateNames(sub, current, candidates, true)) {
     if (current.resources.has(name)) continue;

@@ -11,6 +11,8 @@
 const MIN_POOLED = 64;
 
 const pool = new Map<string, WeakRef<ReadonlySet<string>>[]>();
+/** Sets that are in the pool: interning one again costs a lookup, not a fingerprint of 10,000 names. */
+const pooled = new WeakSet<ReadonlySet<string>>();
 const cleanup = new FinalizationRegistry<string>((key) => {
   const refs = pool.get(key);
   if (!refs) return;
@@ -49,7 +51,7 @@ function equal(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
 
 /** A pooled set with the same members as `set` (itself, when it is the first of its kind). */
 export function internNames(set: ReadonlySet<string>): ReadonlySet<string> {
-  if (set.size < MIN_POOLED) return set;
+  if (set.size < MIN_POOLED || pooled.has(set)) return set;
   const key = fingerprint(set);
   const refs = pool.get(key) ?? [];
   for (const r of refs) {
@@ -58,6 +60,7 @@ export function internNames(set: ReadonlySet<string>): ReadonlySet<string> {
     if (candidate && equal(candidate, set)) return candidate;
   }
   refs.push(new WeakRef(set));
+  pooled.add(set);
   pool.set(key, refs);
   cleanup.register(set, key);
   return set;

@@ -15,6 +15,7 @@ import { shortTypeName } from '../resource-types.js';
 import type { ServerCallbacks } from './callbacks.js';
 import type { Phase } from './diff.js';
 import { SendQueue, type PendingPush } from './send-queue.js';
+import type { SharedResponse, SharedResponses } from './shared-responses.js';
 import { TypeState } from './type-state.js';
 import type { WriteBudget } from './write-budget.js';
 
@@ -30,6 +31,10 @@ export interface StreamContext {
   maxBufferedBytes: number;
   /** The same, server-wide. */
   budget: WriteBudget;
+  /** Delta pushes above this many bytes of resources go out in parts (delta-parts.ts). */
+  maxResponseBytes: number;
+  /** Responses encoded once for every stream that sends them. */
+  shared: SharedResponses;
   onClosed(stream: StreamBase): void;
 }
 
@@ -163,6 +168,17 @@ export abstract class StreamBase {
 
   protected nextNonce(): string {
     return String(++this.nonceCounter);
+  }
+
+  /**
+   * The shared encoding when there is one this stream may use (it is not still waiting for the
+   * reply to that very encoding: two unanswered responses must not share a nonce), else the
+   * stream's own encoding with its own nonce.
+   */
+  protected encodeOrShare(ts: TypeState, shared: SharedResponse | undefined, encode: (nonce: string) => Buffer): SharedResponse {
+    if (shared && !ts.awaits(shared.nonce)) return shared;
+    const nonce = this.nextNonce();
+    return { nonce, bytes: encode(nonce) };
   }
 
   /** Writes an encoded response, counting it against the stream's and the server's budgets. */

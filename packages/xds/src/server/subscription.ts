@@ -4,6 +4,7 @@
  * request, or subscribe/unsubscribe deltas); both report which names need another look.
  */
 import { allowsLegacyWildcard } from '../resource-types.js';
+import { nameSetOf } from '../proto/name-lists.js';
 import { ClientView } from './client-view.js';
 import { internNames, isPoolable } from './name-pool.js';
 
@@ -43,6 +44,8 @@ export class Subscription {
   responded = false;
   /** Whether a request of this type arrived on this stream. */
   requested = false;
+  /** SotW: the interned list the current names came from (an ACK repeating it is recognized by identity). */
+  private sotwList?: readonly string[];
 
   constructor(typeUrl: string) {
     this.typeUrl = typeUrl;
@@ -93,19 +96,24 @@ export class Subscription {
   applySotwNames(resourceNames: readonly string[], canonical: Canonicalize = asIs): Candidates {
     const first = !this.requested;
     // Every SotW ACK repeats the whole list (10,000 names for a large Envoy): same set, nothing to do.
+    if (!first && resourceNames === this.sotwList) return NOTHING;
     if (!first && this.sameAsCurrent(resourceNames)) return NOTHING;
     this.requested = true;
-    const explicit = resourceNames.filter((n) => n !== WILDCARD).map(canonical);
-    const wildcard = resourceNames.includes(WILDCARD) || (explicit.length === 0 && !this.everNamed && allowsLegacyWildcard(this.typeUrl));
+    // An interned list (name-lists.ts) comes with a shared Set: no copy, no per-name work.
+    const shared = nameSetOf(resourceNames);
+    const sharedNoStar = shared !== undefined && !shared.has(WILDCARD) ? shared : undefined;
+    const explicit = sharedNoStar ? resourceNames : resourceNames.filter((n) => n !== WILDCARD).map(canonical);
+    const wildcard = sharedNoStar ? false : resourceNames.includes(WILDCARD) || (explicit.length === 0 && !this.everNamed && allowsLegacyWildcard(this.typeUrl));
     if (explicit.length > 0) this.everNamed = true;
     const added = new Set<string>();
-    for (const n of explicit) if (!this.nameSet.has(n)) added.add(n);
-    const next = new Set(explicit);
+    if (!first || this.nameSet.size > 0) for (const n of explicit) if (!this.nameSet.has(n)) added.add(n);
+    const next: ReadonlySet<string> = sharedNoStar ? internNames(sharedNoStar) : new Set(explicit);
     for (const n of this.nameSet) {
       if (!next.has(n) && !wildcard) this.view.delete(n);
     }
     this.nameSet = next;
-    this.namesShared = false;
+    this.namesShared = sharedNoStar !== undefined;
+    this.sotwList = sharedNoStar ? resourceNames : undefined;
     this.internNames();
     if (wildcard !== this.wildcard || first) {
       this.wildcard = wildcard;
@@ -132,6 +140,13 @@ export class Subscription {
       }
       for (const [name, version] of Object.entries(initialVersions ?? {})) this.view.set(name, version);
       if (initialVersions && Object.keys(initialVersions).length > 0) all = true;
+    }
+    // A first request with an interned list and nothing held: take the list's shared Set as is.
+    const shared = first && this.nameSet.size === 0 && this.view.size === 0 ? nameSetOf(subscribe) : undefined;
+    if (shared && !shared.has(WILDCARD)) {
+      this.nameSet = internNames(shared);
+      this.namesShared = true;
+      return 'all';
     }
     let names: Set<string> | undefined;
     for (const raw of subscribe) {

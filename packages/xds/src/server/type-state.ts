@@ -25,13 +25,24 @@ interface Inflight {
   sentAt: number;
   sotw?: SotwPlan;
   delta?: DeltaPlan;
+  /**
+   * An earlier part of a push sent in parts (delta-parts.ts): the record of its last part,
+   * whose ACK records the whole push as held. A part's own ACK records nothing, so a thousand
+   * streams in sync keep sharing the cache's map instead of each copying it part by part.
+   */
+  partOf?: Inflight;
+  /** On the last part: names NACKed in earlier parts, left out when the push is recorded. */
+  nackedInParts?: Set<string>;
 }
 
 const NO_NAMES: ReadonlySet<string> = new Set();
 const EMPTY: string[] = [];
 
-/** How many unanswered responses per type are remembered; older ones can no longer be attributed. */
-const MAX_INFLIGHT = 16;
+/**
+ * How many unanswered responses per type are remembered; older ones can no longer be attributed.
+ * A first sync of 10k resources goes out in ~32 parts per type.
+ */
+const MAX_INFLIGHT = 256;
 
 export interface ReplyOutcome {
   kind: 'ack' | 'nack' | 'unknown-nonce';
@@ -67,11 +78,28 @@ export class TypeState {
     return nonce !== '' && this.nonceSent !== '' && nonce !== this.nonceSent;
   }
 
+  /** Whether the response `nonce` went out on this stream and is not answered yet. */
+  awaits(nonce: string): boolean {
+    return this.inflight.has(nonce);
+  }
+
   sent(nonce: string, version: string, plan: { sotw?: SotwPlan; delta?: DeltaPlan }): void {
-    this.nonceSent = nonce;
-    this.versionSent = version;
+    this.record({ nonce, version, sentAt: performance.now(), ...plan });
+  }
+
+  /** A Delta push sent as parts: `nonces[i]` carried `parts[i]`; the last one's ACK records `whole`. */
+  sentParts(nonces: readonly string[], version: string, parts: readonly DeltaPlan[], whole: DeltaPlan): void {
+    const now = performance.now();
+    const last: Inflight = { nonce: nonces[nonces.length - 1], version, sentAt: now, delta: whole };
+    for (let i = 0; i < nonces.length - 1; i++) this.record({ nonce: nonces[i], version, sentAt: now, delta: parts[i], partOf: last });
+    this.record(last);
+  }
+
+  private record(r: Inflight): void {
+    this.nonceSent = r.nonce;
+    this.versionSent = r.version;
     this.responses++;
-    this.inflight.set(nonce, { nonce, version, sentAt: performance.now(), ...plan });
+    this.inflight.set(r.nonce, r);
     if (this.inflight.size > MAX_INFLIGHT) this.inflight.delete(this.inflight.keys().next().value!);
   }
 
@@ -87,9 +115,10 @@ export class TypeState {
       this.acks++;
       this.versionAcked = versionInfo ?? sent?.version ?? this.versionAcked;
       if (!sent) return { kind: 'unknown-nonce', resources: [], latencyMs };
-      this.applyAcked(sent, NO_NAMES, current);
+      const except = sent.nackedInParts ?? NO_NAMES;
+      if (!sent.partOf) this.applyAcked(sent, except, current);
       // The common case (nothing NACKed) costs nothing per resource.
-      if (this.nacked.size > 0) for (const n of namesOf(sent)) this.nacked.delete(n);
+      if (this.nacked.size > 0) for (const n of namesOf(sent)) if (!except.has(n)) this.nacked.delete(n);
       return { kind: 'ack', resources: EMPTY, latencyMs };
     }
     const resources = sent ? namesOf(sent) : [];
@@ -104,6 +133,12 @@ export class TypeState {
     };
     this.lastNack = record;
     for (const n of record.resources) this.nacked.set(n, record);
+    if (sent?.partOf) {
+      // The last part's ACK must not record these as held.
+      const set = (sent.partOf.nackedInParts ??= new Set());
+      for (const n of record.resources) set.add(n);
+      return { kind: 'nack', resources: record.resources, latencyMs };
+    }
     // gRFC A46: a gRPC client keeps the valid resources of a NACKed response. When its message
     // says which ones failed ("resource index N"), the others count as ACKed.
     if (sent && blamed.byIndex) {

@@ -28,7 +28,7 @@ import {
   virtualHost,
   type Cache,
 } from '../../src/index.js';
-import { silentLogger, startControlPlane, type ControlPlane } from '../helpers.js';
+import { eventually, silentLogger, startControlPlane, type ControlPlane } from '../helpers.js';
 import { NODE, XdsTestClient, type DeltaDiscoveryResponse, type DeltaTestStream } from '../xds-test-client.js';
 
 function cla(name: string, port: number): ReturnType<typeof clusterLoadAssignment> {
@@ -301,6 +301,85 @@ describe('Delta protocol', () => {
     } finally {
       c.close();
       await ads.close();
+    }
+  });
+});
+
+describe('Delta protocol: large pushes in parts, shared between streams', () => {
+  const many = Array.from({ length: 400 }, (_, i) => cla(`svc-${i}`, 10_000 + i));
+  let endpoints: LinearCache;
+  let cp: ControlPlane;
+  let client: XdsTestClient;
+
+  before(async () => {
+    endpoints = new LinearCache(EndpointType, { logger: silentLogger(), initialResources: many });
+    cp = await startControlPlane({ cache: endpoints, maxDeltaResponseBytes: 4096 });
+    client = new XdsTestClient(cp.port);
+  });
+  after(async () => {
+    client.close();
+    await cp.close();
+  });
+
+  /** Responses until `count` resources arrived, ACKing each. */
+  const collect = async (s: DeltaTestStream, count: number): Promise<DeltaDiscoveryResponse[]> => {
+    const got: DeltaDiscoveryResponse[] = [];
+    let n = 0;
+    while (n < count) {
+      const res = await s.next();
+      got.push(res);
+      n += res.resources.length;
+      ack(s, res);
+    }
+    return got;
+  };
+
+  test('a first sync of 400 resources arrives in parts of at most 4 KiB; two streams get the same responses; changes after it are single', async () => {
+    const names400 = many.map((_, i) => `svc-${i}`);
+    const a = client.delta();
+    const b = client.delta();
+    try {
+      a.send({ node: NODE('parts-a'), type_url: EndpointType, resource_names_subscribe: names400 });
+      b.send({ node: NODE('parts-b'), type_url: EndpointType, resource_names_subscribe: names400 });
+      const ra = await collect(a, 400);
+      const rb = await collect(b, 400);
+      assert.ok(ra.length > 5, `${ra.length} responses`);
+      assert.deepEqual(new Set(ra.flatMap((r) => r.resources.map((x) => x.name))), new Set(names400));
+      assert.equal(ra.reduce((n, r) => n + r.resources.length, 0), 400, 'each resource once');
+      assert.deepEqual(
+        ra.map((r) => r.nonce),
+        rb.map((r) => r.nonce),
+        "the second stream got the first one's encodings (same nonces)",
+      );
+      assert.equal(new Set(ra.map((r) => r.nonce)).size, ra.length, 'nonces differ within a stream');
+      // Once every part is ACKed, the stream's client view holds all 400 as ACKed.
+      const acked = (): number => {
+        const [stream] = cp.server.clientStatus({ summary: true, node: 'parts-a' }).clients['parts-a'] ?? [];
+        return (stream?.types as Record<string, { counts: { acked: number } }> | undefined)?.EDS?.counts.acked ?? -1;
+      };
+      await eventually(() => acked() === 400, 10_000, `400 ACKed (now ${acked()})`);
+      endpoints.updateResource(cla('svc-7', 7));
+      const [ca, cb] = await Promise.all([a.next(), b.next()]);
+      assert.deepEqual(names(ca), ['svc-7']);
+      assert.equal(ca.nonce, cb.nonce, 'one change, one encoding');
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+
+  test('a stream that asks again while the shared response is unanswered gets its own nonce', async () => {
+    const s = client.delta();
+    try {
+      s.send({ node: NODE('parts-c'), type_url: EndpointType, resource_names_subscribe: ['svc-1'] });
+      const first = await s.next();
+      // Not ACKed; subscribe again: the same content, which must not reuse the unanswered nonce.
+      s.send({ type_url: EndpointType, resource_names_subscribe: ['svc-1'] });
+      const second = await s.next();
+      assert.deepEqual(names(second), ['svc-1']);
+      assert.notEqual(second.nonce, first.nonce);
+    } finally {
+      s.close();
     }
   });
 });
