@@ -4,9 +4,11 @@
  * Envoy does: listeners and clusters by wildcard, route configurations and endpoints by name
  * (all of them; an Envoy learns the names from its listeners and clusters, here they are known
  * up front). Every response is ACKed at once, as Envoy does. A stream is synced once it holds
- * every listener, route, cluster and endpoint assignment. Config as JSON in argv[2].
+ * every listener, route, cluster and endpoint assignment. The streams speak gRPC over node:http2
+ * directly (grpc-http2-client.ts): the harness should cost the machine as little as it can.
+ * Config as JSON in argv[2].
  */
-import * as grpc from '@grpc/grpc-js';
+import { GrpcHttp2Connection, type GrpcHttp2Stream } from './grpc-http2-client.js';
 import { clockMs, clusterOf, serviceOf, type ClientsConfig, type FromClients, type ToClients } from './protocol.js';
 import { deltaRequest, node, repeatedStrings, scanResponse, sotwRequest } from './wire.js';
 
@@ -31,26 +33,17 @@ const clusterNames = Array.from({ length: config.services }, (_, i) => clusterOf
 const RDS_NAMES = repeatedStrings(3, routeNames);
 const EDS_NAMES = repeatedStrings(3, clusterNames);
 const STAR = repeatedStrings(3, ['*']);
-const identity = (b: Buffer): Buffer => b;
 const path = delta ? '/envoy.service.discovery.v3.AggregatedDiscoveryService/DeltaAggregatedResources' : '/envoy.service.discovery.v3.AggregatedDiscoveryService/StreamAggregatedResources';
 
-// Envoy's HTTP/2 windows default to 256 MiB (stream and connection); grpc-js's to 64 KiB, which
-// caps a busy client at one window per event-loop turn. The simulated Envoys get 16 MiB: large
-// enough not to throttle, small enough that one process holding a thousand of them does not
-// buffer gigabytes it has not read yet.
+// Envoy's HTTP/2 windows default to 256 MiB (stream and connection); 64 KiB (HTTP/2's default)
+// would cap a busy client at one window per event-loop turn. The simulated Envoys grant 16 MiB:
+// large enough not to throttle, small enough that one process holding a thousand of them does
+// not buffer gigabytes it has not read yet.
 const FLOW_CONTROL_WINDOW = 16 * 1024 * 1024;
-const channels = Array.from(
-  { length: config.connections },
-  () =>
-    new grpc.Client(`127.0.0.1:${config.port}`, grpc.credentials.createInsecure(), {
-      'grpc.use_local_subchannel_pool': 1,
-      'grpc.max_receive_message_length': -1,
-      'grpc-node.flow_control_window': FLOW_CONTROL_WINDOW,
-    }),
-);
+const connections = Array.from({ length: config.connections }, () => new GrpcHttp2Connection(config.port, FLOW_CONTROL_WINDOW, (message) => send({ type: 'error', message })));
 
 interface Stream {
-  call: grpc.ClientDuplexStream<Buffer, Buffer>;
+  call: GrpcHttp2Stream;
   counts: Map<string, number>;
   syncedAt: number;
   /** When each expected change arrived, by seq. */
@@ -90,13 +83,13 @@ function onResponse(s: Stream, buf: Buffer): void {
 }
 
 function open(i: number): void {
-  const call = channels[i % channels.length].makeBidiStreamRequest(path, identity, identity) as grpc.ClientDuplexStream<Buffer, Buffer>;
-  const s: Stream = { call, counts: new Map(), syncedAt: 0, got: new Map() };
-  streams.push(s);
-  call.on('data', (buf: Buffer) => onResponse(s, buf));
-  call.on('error', (err: grpc.ServiceError) => {
-    if (err.code !== grpc.status.CANCELLED) send({ type: 'error', message: `stream ${i}: ${err.message}` });
+  const s: Stream = { call: undefined as unknown as GrpcHttp2Stream, counts: new Map(), syncedAt: 0, got: new Map() };
+  s.call = connections[i % connections.length].stream(path, {
+    message: (buf) => onResponse(s, buf),
+    error: (message) => send({ type: 'error', message: `stream ${i}: ${message}` }),
   });
+  streams.push(s);
+  const call = s.call;
   const n = node(`bench-${i}`);
   if (delta) {
     call.write(deltaRequest({ node: n, typeUrl: CDS, subscribe: STAR }));
@@ -122,7 +115,7 @@ process.on('message', (m: ToClients) => {
       send({ type: 'expecting', seq: m.seq });
     } else if (m.type === 'stop') {
       for (const s of streams) s.call.cancel();
-      for (const c of channels) c.close();
+      for (const c of connections) c.close();
       process.exit(0);
     }
   } catch (err) {

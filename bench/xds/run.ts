@@ -30,6 +30,12 @@
  *   KEELSON_BENCH_RUNS=1                runs per case (default 1; the sync of 10k x 1,000 streams moves ~7 GB)
  *   KEELSON_BENCH_CHANGES=20            endpoint changes per case (default 20)
  *   KEELSON_BENCH_CPU_PROF=DIR          server and clients run with --cpu-prof, profiles in DIR/<case>/
+ *   KEELSON_BENCH_VERBOSE=1             a progress line per change (min, p50, max over the streams)
+ *   KEELSON_BENCH_FLOOR=0               leave out the floor (floor-server.ts) beside the Delta cases
+ *
+ * The peer in the same run, beside every Delta case: the floor (floor-server.ts), a bare
+ * node:http2 server sending the same streams the same bytes in the same response sizes, with no
+ * xDS logic; what moving the bytes costs on this machine, under any control plane in Node.
  *
  * Progress goes to stderr; the table to stdout; rows to bench/results/xds.json. Nothing here
  * asserts anything about time.
@@ -46,6 +52,8 @@ import { clusterOf, type ClientsConfig, type FromClients, type FromServer, type 
 const ENDPOINTS_PER_SERVICE = 3;
 /** Streams share connections as sidecars on a few hosts would: at most this many connections. */
 const MAX_CONNECTIONS = 50;
+const SETTLE_MS = 1000;
+const WARMUP_CHANGES = 3;
 const TARGET = {
   syncMs: { services: 10_000, streams: 1_000, mode: 'delta' as Mode, value: 10_000, text: '< 10 s (10k services, 1,000 Delta streams)' },
   changeP99Ms: { mode: 'delta' as Mode, value: 20, text: '< 20 ms with Delta' },
@@ -75,6 +83,9 @@ const here = dirname(fileURLToPath(import.meta.url));
 const started = performance.now();
 const rows: ResultRow[] = [];
 const SUBJECT = '@keelson/xds AdsServer';
+const FLOOR_SUBJECT = 'floor: bare node:http2, same bytes, no xDS logic';
+const withFloor = process.env.KEELSON_BENCH_FLOOR !== '0';
+const verbose = process.env.KEELSON_BENCH_VERBOSE === '1';
 
 function progress(msg: string): void {
   process.stderr.write(`[xds ${((performance.now() - started) / 1000).toFixed(1).padStart(6)}s] ${msg}\n`);
@@ -155,10 +166,11 @@ interface RunResult {
   changeServerCpuMs: number;
 }
 
-async function runCase(services: number, streams: number, mode: Mode): Promise<RunResult> {
+async function runCase(services: number, streams: number, mode: Mode, serverScript = 'server.ts'): Promise<RunResult> {
   const nodeArgs = ['--conditions=keelson-source', '--import', 'tsx', '--max-old-space-size=4096'];
-  const prof = (who: string): string[] => (cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${join(cpuProfDir, `${services}-${streams}-${mode}-${who}`)}`] : []);
-  const server = new Child<FromServer>('server.ts', { services, endpointsPerService: ENDPOINTS_PER_SERVICE } satisfies ServerConfig, ['--expose-gc', ...nodeArgs, ...prof('server')], 'server');
+  const who = serverScript === 'server.ts' ? '' : '-floor';
+  const prof = (p: string): string[] => (cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${join(cpuProfDir, `${services}-${streams}-${mode}${who}-${p}`)}`] : []);
+  const server = new Child<FromServer>(serverScript, { services, endpointsPerService: ENDPOINTS_PER_SERVICE } satisfies ServerConfig, ['--expose-gc', ...nodeArgs, ...prof('server')], serverScript);
   let clients: Child<FromClients> | undefined;
   try {
     const ready = await server.next('ready', 120_000);
@@ -174,15 +186,27 @@ async function runCase(services: number, streams: number, mode: Mode): Promise<R
     const afterSync = await server.next('stats', 60_000);
     const syncTimes = synced.syncedAt.map((t) => t - synced.startedAt);
 
+    // Changes are measured on a settled control plane, as in a mesh where they come long after
+    // the proxies connected: a second for the sync's last ACKs and garbage, then WARMUP_CHANGES
+    // unmeasured changes (the change path's first runs are unoptimized code).
+    await new Promise((r) => setTimeout(r, SETTLE_MS));
     const latencies: number[] = [];
-    for (let k = 0; k < changes; k++) {
-      const service = (k * 7919 + 13) % services;
-      clients.send({ type: 'expect', name: clusterOf(service), seq: k });
+    let beforeChanges = afterSync;
+    for (let k = -WARMUP_CHANGES; k < changes; k++) {
+      if (k === 0 && changes > 0) {
+        server.send({ type: 'stats' });
+        beforeChanges = await server.next('stats', 60_000);
+      }
+      const seq = k + WARMUP_CHANGES;
+      const service = (seq * 7919 + 13) % services;
+      clients.send({ type: 'expect', name: clusterOf(service), seq });
       await clients.next('expecting', 30_000);
-      server.send({ type: 'change', service, seq: k });
+      server.send({ type: 'change', service, seq });
       const changed = await server.next('changed', 30_000);
       const received = await clients.next('received', 120_000);
+      if (k < 0) continue;
       for (const at of received.at) latencies.push(at - changed.at);
+      if (verbose) progress(`change ${k}: min ${Math.min(...received.at.map((a) => a - changed.at)).toFixed(1)} p50 ${percentile(received.at.map((a) => a - changed.at), 50).toFixed(1)} max ${Math.max(...received.at.map((a) => a - changed.at)).toFixed(1)}`);
     }
     server.send({ type: 'stats' });
     const afterChanges = await server.next('stats', 60_000);
@@ -199,8 +223,8 @@ async function runCase(services: number, streams: number, mode: Mode): Promise<R
       heapSyncedMib: afterSync.heapMib,
       rssSyncedMib: afterSync.rssMib,
       latencies,
-      changeSentKib: (afterChanges.sentBytes - afterSync.sentBytes) / 1024 / changes,
-      changeServerCpuMs: (afterChanges.cpuMs - afterSync.cpuMs) / changes,
+      changeSentKib: (afterChanges.sentBytes - beforeChanges.sentBytes) / 1024 / changes,
+      changeServerCpuMs: (afterChanges.cpuMs - beforeChanges.cpuMs) / changes,
     };
   } finally {
     await clients?.stop();
@@ -259,6 +283,24 @@ async function main(): Promise<void> {
           met: heap.value < TARGET.heapMib.value,
         });
         addRow(kase, 'server_rss_mib', pick((r) => r.rssSyncedMib), 'MiB');
+        if (mode === 'delta' && withFloor) {
+          // The floor: the same bytes to the same streams through bare node:http2, in the same run.
+          const floors: RunResult[] = [];
+          for (let r = 0; r < runs; r++) {
+            const f = await runCase(services, streams, mode, 'floor-server.ts');
+            progress(`${kase}: floor synced in ${f.fullSyncMs.toFixed(0)} ms, change p50 ${percentile(f.latencies, 50).toFixed(1)} ms p99 ${percentile(f.latencies, 99).toFixed(1)} ms`);
+            floors.push(f);
+          }
+          const fpick = (f: (r: RunResult) => number): Summary => summarize(floors.map(f));
+          const floorRow = (metric: string, v: Summary, extra: Record<string, unknown> = {}): void => {
+            const row: ResultRow = { subject: FLOOR_SUBJECT, case: kase, metric, value: round(v.value), unit: 'ms', ...extra };
+            if (v.runs > 1) Object.assign(row, { min: round(v.min), max: round(v.max), runs: v.runs });
+            rows.push(row);
+          };
+          floorRow('full_sync_ms', fpick((r) => r.fullSyncMs), { server_cpu_ms: round(fpick((r) => r.syncServerCpuMs).value), clients_cpu_ms: round(fpick((r) => r.syncClientCpuMs).value), sent_mib: round(fpick((r) => r.syncSentMib).value) });
+          floorRow('change_p50_ms', fpick((r) => percentile(r.latencies, 50)));
+          floorRow('change_p99_ms', fpick((r) => percentile(r.latencies, 99)));
+        }
       }
     }
   }
@@ -271,7 +313,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     formatTable(
       ['case', 'metric', 'value', 'unit', 'min', 'max', 'target', 'met'],
-      rows.map((r) => [r.case, r.metric, String(r.value), r.unit, r.min === undefined ? '' : String(r.min), r.max === undefined ? '' : String(r.max), String(r.target ?? ''), r.met === undefined ? '' : r.met ? 'yes' : 'NO']),
+      rows.map((r) => [r.subject === FLOOR_SUBJECT ? `${r.case} (floor)` : r.case, r.metric, String(r.value), r.unit, r.min === undefined ? '' : String(r.min), r.max === undefined ? '' : String(r.max), String(r.target ?? ''), r.met === undefined ? '' : r.met ? 'yes' : 'NO']),
     ) + '\n',
   );
   if (fullRun) {

@@ -40,6 +40,11 @@ export function deltaRequest(opts: { node?: Buffer; typeUrl: string; subscribe?:
   return Buffer.concat([opts.node ? lenField(1, opts.node) : Buffer.alloc(0), str(2, opts.typeUrl), opts.subscribe ?? Buffer.alloc(0), str(6, opts.nonce ?? '')]);
 }
 
+/** DeltaDiscoveryResponse { system_version_info 1, resources 2 (pre-encoded entries), type_url 4, nonce 5 } (the floor server's). */
+export function deltaResponse(opts: { typeUrl: string; version: string; nonce: string; entries: readonly Buffer[] }): Buffer {
+  return Buffer.concat([str(1, opts.version), ...opts.entries, str(4, opts.typeUrl), str(5, opts.nonce)]);
+}
+
 interface Cursor {
   buf: Buffer;
   pos: number;

@@ -28,6 +28,7 @@ import { DeltaStream } from './delta-stream.js';
 import { SotwStream } from './sotw-stream.js';
 import type { StreamBase, StreamContext } from './stream-base.js';
 import { SharedResponses } from './shared-responses.js';
+import { TurnScheduler } from './turn-scheduler.js';
 import { WriteBudget } from './write-budget.js';
 
 export interface AdsServerOptions {
@@ -93,6 +94,7 @@ export class AdsServer {
       maxBufferedBytes: options.maxBufferedBytesPerStream ?? 1024 * 1024,
       budget: new WriteBudget(options.maxBufferedBytes ?? 256 * 1024 * 1024),
       shared: new SharedResponses(options.controlPlaneId),
+      turns: new TurnScheduler(),
       maxResponseBytes: options.maxDeltaResponseBytes ?? 64 * 1024,
       onClosed: (s) => this.streams.delete(s.id),
     };

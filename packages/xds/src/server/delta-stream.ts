@@ -25,6 +25,7 @@ import { mergeCandidates } from './subscription.js';
 
 export class DeltaStream extends StreamBase {
   private lastRequest = new Map<string, DeltaDiscoveryRequest>();
+  private deferredAcks: { req: DeltaDiscoveryRequest; at: number }[] = [];
 
   constructor(ctx: StreamContext, call: ServerDuplexStream<unknown, Buffer>, id: number, fixedTypeUrl?: string) {
     super(ctx, call, id, 'delta', fixedTypeUrl);
@@ -45,6 +46,42 @@ export class DeltaStream extends StreamBase {
 
   protected handleRequest(raw: unknown): void {
     const req = raw as DeltaDiscoveryRequest;
+    if (this.isPlainAck(req)) {
+      // Recording an ACK changes nothing that is sent: it waits until the pushes under way are
+      // written (TurnScheduler.afterPushes), in arrival order, before any later request.
+      if (this.deferredAcks.push({ req, at: performance.now() }) === 1) this.ctx.turns.afterPushes(() => this.recordDeferredAcks());
+      return;
+    }
+    this.recordDeferredAcks();
+    this.handleNow(req, performance.now());
+  }
+
+  /** An ACK and nothing else, of a type this stream serves: no error, no node, no (un)subscription. */
+  private isPlainAck(req: DeltaDiscoveryRequest): boolean {
+    if (this.phase !== 'serving' || req.response_nonce === '' || req.error_detail || req.node) return false;
+    if (req.resource_names_subscribe.length > 0 || req.resource_names_unsubscribe.length > 0) return false;
+    for (const _ in req.initial_resource_versions) return false;
+    const typeUrl = req.type_url === '' ? this.fixedTypeUrl : req.type_url;
+    if (this.fixedTypeUrl && typeUrl !== this.fixedTypeUrl) return false;
+    return typeUrl !== undefined && this.types.get(typeUrl)?.sub.requested === true;
+  }
+
+  private recordDeferredAcks(): void {
+    if (this.deferredAcks.length === 0) return;
+    const acks = this.deferredAcks;
+    this.deferredAcks = [];
+    for (const { req, at } of acks) {
+      if (this.phase === 'closed') return;
+      try {
+        this.handleNow(req, at);
+      } catch (err) {
+        this.fail(err);
+        return;
+      }
+    }
+  }
+
+  private handleNow(req: DeltaDiscoveryRequest, receivedAt: number): void {
     const typeUrl = this.requestType(req.type_url);
     this.learnNode(req.node as Node | null);
     this.ctx.callbacks.onStreamDeltaRequest?.(this.id, req);
@@ -55,7 +92,7 @@ export class DeltaStream extends StreamBase {
     if (nonce !== '') {
       const errorMessage = req.error_detail ? req.error_detail.message || `error code ${req.error_detail.code}` : undefined;
       const current = this.ctx.cache.getResources(this.node!, typeUrl)?.resources;
-      const outcome = ts.reply(nonce, undefined, errorMessage, current);
+      const outcome = ts.reply(nonce, undefined, errorMessage, current, receivedAt);
       if (outcome.latencyMs !== undefined) this.ctx.metrics.ackLatency.observe({ mode: 'delta', type }, outcome.latencyMs / 1000);
       if (errorMessage === undefined) {
         // An ACK of a response this stream never sent (a nonce from before a reconnect) is not one.
@@ -108,7 +145,7 @@ export class DeltaStream extends StreamBase {
     m.resourcesSentTotal.inc({ mode: 'delta', type }, plan.count);
     m.sentBytesTotal.inc({ mode: 'delta', type }, written);
     m.pushLatency.observe({ mode: 'delta', type, reason: pending.reason }, (performance.now() - pending.since) / 1000);
-    if (this.logger.isLevelEnabled('debug')) this.logger.debug({ type, phase, version: plan.systemVersion, nonce: nonces.join(','), resources: plan.count, removed: plan.removed.length, responses: parts.length, bytes: written }, 'sent');
+    if (this.debugEnabled) this.logger.debug({ type, phase, version: plan.systemVersion, nonce: nonces.join(','), resources: plan.count, removed: plan.removed.length, responses: parts.length, bytes: written }, 'sent');
     const cb = this.ctx.callbacks.onStreamDeltaResponse;
     if (cb) {
       parts.forEach((part, i) =>

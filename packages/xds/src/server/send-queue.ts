@@ -43,7 +43,11 @@ export class SendQueue {
   private closed = false;
   private idleWaiters: (() => void)[] = [];
 
-  constructor(private readonly sink: SendQueueSink) {}
+  /** `scheduler`: where queues take turns starting to drain (TurnScheduler); default a microtask each. */
+  constructor(
+    private readonly sink: SendQueueSink,
+    private readonly scheduler?: { schedule(task: () => void): void },
+  ) {}
 
   /** Something about `names` of `typeUrl` may need sending. */
   mark(typeUrl: string, names: Candidates, reason: PushReason, since = performance.now()): void {
@@ -82,10 +86,12 @@ export class SendQueue {
     if (this.running || this.scheduled) return;
     this.scheduled = true;
     // A microtask: a cache update marks several types synchronously; they drain together, right after.
-    queueMicrotask(() => {
+    const start = (): void => {
       this.scheduled = false;
       void this.run();
-    });
+    };
+    if (this.scheduler) this.scheduler.schedule(start);
+    else queueMicrotask(start);
   }
 
   private next(): { typeUrl: string; phase: Phase } | undefined {

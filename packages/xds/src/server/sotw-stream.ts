@@ -100,7 +100,7 @@ export class SotwStream extends StreamBase {
     m.resourcesSentTotal.inc({ mode: 'sotw', type }, plan.count);
     m.sentBytesTotal.inc({ mode: 'sotw', type }, bytes.length);
     m.pushLatency.observe({ mode: 'sotw', type, reason: pending.reason }, (performance.now() - pending.since) / 1000);
-    if (this.logger.isLevelEnabled('debug')) this.logger.debug({ type, phase, version: plan.version, nonce, resources: plan.count, bytes: bytes.length }, 'sent');
+    if (this.debugEnabled) this.logger.debug({ type, phase, version: plan.version, nonce, resources: plan.count, bytes: bytes.length }, 'sent');
     const cb = this.ctx.callbacks.onStreamResponse;
     if (cb) {
       this.observe('onStreamResponse', () => cb(this.id, this.lastRequest.get(typeUrl), { version_info: plan.version, type_url: typeUrl, nonce, resources: plan.resources }));

@@ -107,10 +107,10 @@ export class TypeState {
    * Records an ACK (no error) or NACK (error message) of the response `nonce`. `versionInfo` is
    * the request's (SotW); Delta requests carry none, the response's version is used.
    */
-  reply(nonce: string, versionInfo: string | undefined, errorMessage: string | undefined, current?: ReadonlyMap<string, Resource>): ReplyOutcome {
+  reply(nonce: string, versionInfo: string | undefined, errorMessage: string | undefined, current?: ReadonlyMap<string, Resource>, receivedAt = performance.now()): ReplyOutcome {
     const sent = this.inflight.get(nonce);
     this.inflight.delete(nonce);
-    const latencyMs = sent ? performance.now() - sent.sentAt : undefined;
+    const latencyMs = sent ? receivedAt - sent.sentAt : undefined;
     if (errorMessage === undefined) {
       this.acks++;
       this.versionAcked = versionInfo ?? sent?.version ?? this.versionAcked;
