@@ -10,13 +10,15 @@
  * endpoints.deleteResource('greeter-v2');
  * ```
  *
- * Each change copies the name → resource map (10k entries: ~1 ms), because streams share the
- * map it replaces (see ClientView); batch changes with `updateResources`.
+ * Each change makes a new name → resource map (streams share the one it replaces: see
+ * ClientView) as a layer over the last flat one, so it costs the size of the change, not of the
+ * cache (layered-map.ts). Batch changes with `updateResources`: one version, one notification.
  */
 import type { Logger } from 'pino';
 import { InvalidResourceError } from '../errors.js';
 import { defaultLogger } from '../logger.js';
 import type { Cache, CancelWatch, Node, WatchCallback } from './cache.js';
+import { LayeredMap } from './layered-map.js';
 import { makeResource, Resource, type Message } from './resource.js';
 import type { TypeResources } from './snapshot.js';
 
@@ -77,9 +79,11 @@ export class LinearCache implements Cache {
     for (const r of updates) if (this.current.resources.get(r.name)?.version !== r.version) changed.add(r.name);
     for (const n of toDelete) if (this.current.resources.has(n)) changed.add(n);
     if (changed.size === 0) return;
-    const map = new Map(this.current.resources);
-    for (const r of updates) map.set(r.name, r);
-    for (const n of toDelete) map.delete(n);
+    // A layered map: the change costs its own size, not the cache's (layered-map.ts).
+    const map = LayeredMap.from(this.current.resources).with(
+      updates.map((r): [string, Resource] => [r.name, r]),
+      toDelete,
+    );
     this.commit(map, changed);
   }
 
@@ -106,7 +110,7 @@ export class LinearCache implements Cache {
     return () => this.watches.delete(onChange);
   }
 
-  private commit(map: Map<string, Resource>, changed: ReadonlySet<string>): void {
+  private commit(map: ReadonlyMap<string, Resource>, changed: ReadonlySet<string>): void {
     this.current = { version: this.nextVersion(), resources: map };
     const changes = [{ typeUrl: this.typeUrl, names: changed }];
     for (const cb of this.watches) {
