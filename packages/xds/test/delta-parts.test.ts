@@ -120,3 +120,12 @@ test('parts: ACKs of earlier parts record nothing; the last part records the pus
   assert.ok(ts.nacked.has(blamed));
   assert.equal(ts.awaits('n0'), false);
 });
+
+test('AdsServer refuses byte limits that are not positive whole numbers, naming the option', async () => {
+  const { AdsServer, LinearCache } = await import('../src/index.js');
+  const cache = new LinearCache(EndpointType);
+  for (const bad of [0, -1, 1.5, Number.NaN]) {
+    assert.throws(() => new AdsServer({ cache, maxDeltaResponseBytes: bad }), /maxDeltaResponseBytes must be a positive whole number of bytes/);
+  }
+  assert.throws(() => new AdsServer({ cache, maxBufferedBytes: 0 }), /maxBufferedBytes/);
+});

@@ -81,6 +81,10 @@ export class AdsServer {
   private boundPort?: number;
 
   constructor(options: AdsServerOptions) {
+    for (const k of ['maxBufferedBytesPerStream', 'maxBufferedBytes', 'maxDeltaResponseBytes'] as const) {
+      const v = options[k];
+      if (v !== undefined && !(Number.isSafeInteger(v) && v > 0)) throw new RangeError(`AdsServer option ${k} must be a positive whole number of bytes, got ${String(v)}`);
+    }
     this.cache = options.cache;
     this.callbacks = options.callbacks ?? {};
     this.metrics = xdsMetrics(options.registry);
