@@ -72,6 +72,10 @@ test('long name lists are interned by their bytes: equal lists are one frozen ar
   assert.ok(isInternedNameList(a));
   assert.equal(nameSetOf(a), nameSetOf(b), 'and one shared Set');
   assert.deepEqual([...nameSetOf(a)!], many);
+  // A longer list starting with the same names is another list, not the interned one.
+  const longer = decodeDeltaDiscoveryRequest(enc([...many, 'route-extra'], { response_nonce: '3' }));
+  assert.deepEqual(longer.resource_names_subscribe, [...many, 'route-extra']);
+  assert.equal(longer.response_nonce, '3');
   // One name different: another list.
   const other = decodeDeltaDiscoveryRequest(enc([...many.slice(0, -1), 'route-x'])).resource_names_subscribe;
   assert.notEqual(other, a);
@@ -96,4 +100,17 @@ test('a repeated field split in two runs is read whole (second run appended, not
   const r = decodeDeltaDiscoveryRequest(bytes);
   assert.equal(r.type_url, 'T');
   assert.deepEqual(r.resource_names_subscribe, [...first, 'z1', 'z2']);
+});
+
+test('the intern table is bounded: past 256 lists the oldest go, and come back as new (equal) arrays', () => {
+  const list = (k: number): string[] => Array.from({ length: 64 }, (_, i) => `n${k}-${i}`);
+  const dec = (names: string[]): readonly string[] =>
+    decodeDeltaDiscoveryRequest(Buffer.from(protos.encode('envoy.service.discovery.v3.DeltaDiscoveryRequest', { type_url: 'T', resource_names_subscribe: names }))).resource_names_subscribe;
+  const first = dec(list(0));
+  assert.equal(dec(list(0)), first);
+  for (let k = 1; k <= 300; k++) dec(list(k));
+  const again = dec(list(0));
+  assert.notEqual(again, first, 'evicted');
+  assert.deepEqual(again, first);
+  assert.equal(dec(list(300)), dec(list(300)), 'recent lists stay');
 });

@@ -9,7 +9,7 @@
 import type { Node } from '../cache/cache.js';
 import type { DeltaDiscoveryRequest, DiscoveryRequest } from '../server/callbacks.js';
 import { envoyProtos } from './envoy-protos.js';
-import { internNameRun } from './name-lists.js';
+import { internNameRun, recentNameRunAt } from './name-lists.js';
 
 class Reader {
   pos: number;
@@ -76,6 +76,13 @@ class Reader {
 function nameRun(r: Reader, field: number, into: readonly string[]): readonly string[] {
   const tag = (field << 3) | 2;
   const start = r.pos;
+  if (into.length === 0) {
+    const hit = recentNameRunAt(r.buf, start, r.end, tag);
+    if (hit) {
+      r.pos = hit.end;
+      return hit.names;
+    }
+  }
   let count = 0;
   let end = start;
   for (;;) {
