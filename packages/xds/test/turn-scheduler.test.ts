@@ -12,7 +12,7 @@ test('at most perTurn tasks per turn, in order; the loop runs between batches; a
   setImmediate(() => log.push('io'));
   assert.deepEqual(log, [], 'nothing runs synchronously');
   await new Promise((r) => setTimeout(r, 20));
-  assert.deepEqual(log, ['push0', 'push1', 'io', 'push2', 'push3', 'push4', 'ack']);
+  assert.deepEqual([...log], ['push0', 'push1', 'io', 'push2', 'push3', 'push4', 'ack']);
   // Idle again: deferred work alone runs in a microtask.
   t.afterPushes(() => log.push('ack2'));
   await Promise.resolve();
