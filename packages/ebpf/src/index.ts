@@ -8,6 +8,7 @@
  *     .program(name)              BpfProgram: attach*(), testRun(), pin()
  *     .map(name, {key, value})    BpfMap<K, V>: lookup/update/delete/keys/entries/batches
  *     .perCpuMap(name, codecs)    PerCpuMap<K, V>: one value per CPU, sumPerCpu()
+ *   MapOpBatch                    updates/deletes on several maps, run in order by one addon call
  *     .ringBuffer(name, onBatch)  RingBufferReader: batches on the event loop (epoll fd + uv_poll)
  *     .perfBuffer(name, onBatch)  PerfBufferReader: the same for perf event arrays
  *     .close()                    links, readers, programs, maps
@@ -41,6 +42,7 @@ export {
   type XdpOptions,
 } from './program.js';
 export { BpfMap, PerCpuMap, MAP_TYPES, isPerCpuType, possibleCpus, type MapCodecs, type MapSpec, type MapType, type UpdateFlag } from './map.js';
+export { MapOpBatch, MapOpError, type MapOpKind } from './map-ops.js';
 export { Link, type LinkInfo, type LinkKind, type LinkState } from './link.js';
 export { EventBatch, PerfBufferReader, RingBufferReader, type EventReaderOptions, type PerfBufferOptions, type ReaderStats } from './event-reader.js';
 export {

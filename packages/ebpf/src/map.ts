@@ -60,6 +60,8 @@ const PER_CPU_TYPES = new Set<string>(['percpu_hash', 'percpu_array', 'lru_percp
 /** BPF_ANY, BPF_NOEXIST, BPF_EXIST, BPF_F_LOCK. */
 export type UpdateFlag = 'any' | 'noexist' | 'exist' | 'lock';
 const UPDATE_FLAGS: Record<UpdateFlag, bigint> = { any: 0n, noexist: 1n, exist: 2n, lock: 4n };
+/** The same flags as numbers (MapOpBatch's op table holds them as u32). */
+export const UPDATE_FLAG_BITS: Readonly<Record<UpdateFlag, number>> = { any: 0, noexist: 1, exist: 2, lock: 4 };
 
 export interface MapSpec {
   name: string;
@@ -151,6 +153,15 @@ abstract class MapBase<K, V> {
     return into;
   }
 
+  /** @internal Encodes `key` into `view` at `offset` with this map's key codec (MapOpBatch). */
+  writeKey(key: K, view: DataView, offset: number): void {
+    try {
+      this.keyCodec.encode(key, view, offset);
+    } catch (err) {
+      throw new TypeError(`${this.ctx('key')}: ${(err as Error).message}`);
+    }
+  }
+
   protected decodeKey(b: Uint8Array, offset = 0): K {
     return this.keyCodec.decode(new DataView(b.buffer, b.byteOffset, b.byteLength), offset);
   }
@@ -237,6 +248,15 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> extends MapBase<K, V> {
   /** Opens a map pinned in bpffs (by this or another process); close() releases it. */
   static openPinned<K = Uint8Array, V = Uint8Array>(path: string, codecs: MapCodecs<K, V> = {}): BpfMap<K, V> {
     return adoptFd(openPinnedMapFd(path), codecs, (s, src, c) => new BpfMap<K, V>(s, src, c));
+  }
+
+  /** @internal Encodes `value` into `view` at `offset` (zeroed beforehand) with this map's value codec (MapOpBatch). */
+  writeValue(value: V, view: DataView, offset: number): void {
+    try {
+      this.valueCodec.encode(value, view, offset);
+    } catch (err) {
+      throw new TypeError(`${this.ctx('value')}: ${(err as Error).message}`);
+    }
   }
 
   /** The value for `key`, or undefined. On an LPM trie this is the longest matching prefix. */

@@ -216,3 +216,32 @@ test('10,000 rules compile to bounded map sizes', () => {
   assert.equal(classify(c, p).action, evaluatePolicy(spec, p).action);
   assert.equal(parseCidr('10.0.3.0/24').prefixLen, 24);
 });
+
+test('map keys are the bytes of policy.h structs, in hex', () => {
+  const spec = validatePolicy(
+    {
+      defaultAction: 'deny',
+      rules: [
+        { name: 'web', action: 'allow', cidr: '10.0.0.0/8', protocol: 'tcp', ports: 80 },
+        { name: 'out', action: 'deny', direction: 'egress' },
+      ],
+    },
+    'inline',
+  );
+  const c = compilePolicy(spec, (n) => (n === 'web' ? 8 : 9));
+  // struct policy_addr_key: prefixlen (u32, host order) = 32 fixed bits + the CIDR's, dir, family, pad[2], addr[16].
+  assert.deepEqual([...c.addr], [
+    ['28000000' + '00' + '04' + '0000' + '0a000000' + '00'.repeat(12), 1],
+    ['20000000' + '01' + '04' + '0000' + '00'.repeat(16), 2],
+    ['20000000' + '01' + '06' + '0000' + '00'.repeat(16), 2],
+  ]);
+  // struct policy_port_key: prefixlen, class (big-endian), proto, port (big-endian), pad.
+  // Values: slot | action << 16 (allow 1, deny 2).
+  assert.deepEqual([...c.port], [
+    ['38000000' + '00000001' + '06' + '0050' + '00', 8 | (1 << 16)], // class 1, tcp, port 80: 40 + 16 bits
+    ['20000000' + '00000002' + '00000000', 9 | (2 << 16)], // class 2, class-wide (any protocol, no ports): 32 bits
+  ]);
+  assert.deepEqual([...c.classDirection], [[1, 'ingress'], [2, 'egress']]);
+  assert.equal(c.classDirection.get(3), undefined);
+  assert.deepEqual([...c.slots], [['web', 8], ['out', 9]]);
+});

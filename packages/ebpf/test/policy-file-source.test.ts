@@ -25,10 +25,11 @@ function reader(it: AsyncGenerator<PolicyUpdate>): () => Promise<PolicyUpdate> {
 test('a policy file streams its rules, then every change, and survives bad edits', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'keelson-policy-'));
   const ac = new AbortController();
+  let it: AsyncGenerator<PolicyUpdate> | undefined;
   try {
     const file = join(dir, 'rules.yaml');
     writeFileSync(file, rules(80));
-    const it = watchPolicyFile(file, { signal: ac.signal });
+    it = watchPolicyFile(file, { signal: ac.signal });
     const next = reader(it);
 
     let u = await next();
@@ -62,6 +63,45 @@ test('a policy file streams its rules, then every change, and survives bad edits
     assert.equal(end.done, true, 'abort ends the stream');
   } finally {
     ac.abort();
+    // Ends the generator (closing its directory watch) even when an assertion failed mid-stream.
+    await it?.return(undefined);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('an edit of one rule in a long file is parsed alone; a broken edit is reported with its line', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'keelson-policy-'));
+  const ac = new AbortController();
+  let it: AsyncGenerator<PolicyUpdate> | undefined;
+  const many = (ports: number[]): string => `defaultAction: deny\nrules:\n${ports.map((p, i) => `  - name: r${i}\n    action: allow\n    protocol: udp\n    ports: ${p}\n`).join('')}`;
+  try {
+    const file = join(dir, 'rules.yaml');
+    const ports = Array.from({ length: 40 }, (_, i) => 2000 + i);
+    writeFileSync(file, many(ports));
+    it = watchPolicyFile(file, { signal: ac.signal });
+    const next = reader(it);
+
+    let u = await next();
+    assert.equal(u.type, 'spec');
+    assert.deepEqual({ ...u.parse, ms: 0 }, { mode: 'chunks', parsed: 40, reused: 0, ms: 0 });
+
+    ports[17] = 53;
+    writeFileSync(file, many(ports));
+    u = await next();
+    assert.equal(u.type, 'spec');
+    assert.deepEqual({ ...u.parse, ms: 0 }, { mode: 'chunks', parsed: 1, reused: 39, ms: 0 });
+    assert.deepEqual(u.type === 'spec' && u.spec.rules[17].ports, { from: 53, to: 53 });
+    assert.equal(u.type === 'spec' && u.spec.rules[17].origin?.line, 3 + 17 * 4);
+
+    writeFileSync(file, many(ports).replace('ports: 53\n', 'ports: 53-52\n'));
+    u = await next();
+    assert.equal(u.type, 'error');
+    assert.equal(u.parse?.mode, 'full');
+    assert.match(u.type === 'error' ? u.error.message : '', /rules\.yaml:74:5: rules\[17\]\.ports: "53-52" runs backwards: write "52-53"/);
+  } finally {
+    ac.abort();
+    // Ends the generator (closing its directory watch) even when an assertion failed mid-stream.
+    await it?.return(undefined);
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -5,7 +5,7 @@ import { encodeMapValue, POLICY } from '../src/policy/maps.js';
 import { parseIPv4, parseIPv6 } from '../src/policy/cidr.js';
 import type { PacketInfo } from '../src/policy/evaluate.js';
 import { classify as simulate } from './fixtures/policy/lpm-sim.js';
-import { PolicyInstaller, type PolicyMapName, type PolicyMapWriter } from '../src/policy/installer.js';
+import { PolicyInstaller, type PolicyMapName, type PolicyMapOp, type PolicyMapWriter, type PreparedMapWrite } from '../src/policy/installer.js';
 import { validatePolicy, type PolicySpec } from '../src/policy/rules.js';
 
 /** Maps as byte-keyed dictionaries, and a log of every operation in order. */
@@ -13,7 +13,10 @@ class FakeMaps implements PolicyMapWriter {
   readonly maps = new Map<PolicyMapName, Map<string, string>>();
   readonly log: { op: 'update' | 'delete' | 'zero'; map: PolicyMapName; key: string; activeAtTheTime: number }[] = [];
   zeroed: number[] = [];
+  /** Writes (updates and deletes) that succeed before one throws. */
   failAfter = Infinity;
+  /** Every batch prepared, with its ops as encoded at preparation, and how often it ran. */
+  readonly batches: { ops: PolicyMapOp[]; ran: number }[] = [];
 
   private m(name: PolicyMapName): Map<string, string> {
     let m = this.maps.get(name);
@@ -29,12 +32,27 @@ class FakeMaps implements PolicyMapWriter {
     this.m(map).set(Buffer.from(key).toString('hex'), Buffer.from(value).toString('hex'));
   }
   delete(map: PolicyMapName, key: Uint8Array): void {
+    if (this.failAfter-- <= 0) throw new Error('injected failure');
     this.log.push({ op: 'delete', map, key: Buffer.from(key).toString('hex'), activeAtTheTime: this.active });
     this.m(map).delete(Buffer.from(key).toString('hex'));
   }
   zeroCounters(slots: readonly number[]): void {
     this.log.push({ op: 'zero', map: 'policy_counters', key: slots.join(','), activeAtTheTime: this.active });
     this.zeroed.push(...slots);
+  }
+  /** As the engine's MapOpBatch: the bytes are taken now, the writes run in order until one fails. */
+  prepareBatch(ops: readonly PolicyMapOp[]): PreparedMapWrite {
+    const batch = { ops: ops.map((op) => ({ map: op.map, key: Buffer.from(op.key), ...(op.value ? { value: Buffer.from(op.value) } : {}) })), ran: 0 };
+    this.batches.push(batch);
+    return {
+      run: () => {
+        batch.ran++;
+        for (const op of batch.ops) {
+          if (op.value) this.update(op.map, op.key, op.value);
+          else this.delete(op.map, op.key);
+        }
+      },
+    };
   }
   contents(name: PolicyMapName): Map<string, string> {
     return new Map(this.m(name));
@@ -251,4 +269,72 @@ test('a full rule set can be replaced by one with all-new names, and back', () =
     inst.install(c);
   }
   inst.dispose();
+});
+
+test('an install is one batch, run once: the rule writes, then the settings, then the flip', () => {
+  const maps = new FakeMaps();
+  const inst = new PolicyInstaller(maps);
+  for (const s of [A, B, A, B]) {
+    const c = compileFor(inst, s);
+    const [logBefore, batchesBefore] = [maps.log.length, maps.batches.length];
+    const r = inst.install(c);
+    const batches = maps.batches.slice(batchesBefore);
+    assert.equal(batches.length, 1, 'one batch per install');
+    const [batch] = batches;
+    assert.equal(batch.ran, 1);
+    const hex = (b?: Uint8Array): string | undefined => (b ? Buffer.from(b).toString('hex') : undefined);
+    // Everything the install wrote went through the batch, in the batch's order.
+    assert.deepEqual(
+      maps.log.slice(logBefore).filter((op) => op.op !== 'zero').map((op) => `${op.op} ${op.map} ${op.key}`),
+      batch.ops.map((op) => `${op.value ? 'update' : 'delete'} ${op.map} ${hex(op.key)}`),
+    );
+    const [settings, flip] = batch.ops.slice(-2);
+    assert.deepEqual([settings.map, hex(settings.key)], ['policy_settings', hex(Buffer.from([r.buffer, 0, 0, 0]))]);
+    assert.equal(Buffer.from(settings.value as Uint8Array).readUInt32LE(0), r.generation);
+    assert.deepEqual([flip.map, hex(flip.key), hex(flip.value)], ['policy_active', '00000000', hex(Buffer.from([r.buffer, 0, 0, 0]))]);
+    assert.equal(batch.ops.length - 2, r.updates + r.deletes);
+    inst.catchUpNow();
+  }
+  inst.dispose();
+});
+
+test('a failure at any op of the batch, the flip included, leaves packets on the old copy, and the next install repairs it', () => {
+  let ops = 0;
+  for (let failAt = 0; ; failAt++) {
+    const maps = new FakeMaps();
+    const inst = new PolicyInstaller(maps);
+    inst.install(compileFor(inst, A));
+    inst.install(compileFor(inst, A));
+    inst.catchUpNow();
+    const cB = compileFor(inst, B);
+    maps.failAfter = failAt;
+    const logBefore = maps.log.length;
+    try {
+      inst.install(cB);
+    } catch (err) {
+      assert.match(String(err), /injected failure/);
+      ops = maps.batches.at(-1)?.ops.length ?? 0;
+      assert.equal(maps.log.length - logBefore, failAt, `the ${failAt} ops before the failed one were written, no op after it`);
+      assert.equal(maps.active, 0, `failure at op ${failAt}: no flip`);
+      assert.equal(inst.activeBuffer, 0);
+      assert.equal(inst.currentGeneration, 2);
+      maps.failAfter = Infinity;
+      const r = inst.install(compileFor(inst, B));
+      assert.equal(r.buffer, 1);
+      assert.equal(maps.active, 1);
+      inst.catchUpNow();
+      for (const copy of [0, 1] as const) {
+        assert.deepEqual(maps.contents(`policy_addr_${copy}`), hexMap(cB.addr, 'addr'));
+        assert.deepEqual(maps.contents(`policy_port_${copy}`), hexMap(cB.port, 'port'));
+      }
+      inst.dispose();
+      continue;
+    }
+    // Past the last op: nothing failed.
+    assert.equal(failAt, ops, 'every op of the batch, the flip included, was made to fail once');
+    assert.ok(ops >= 3, 'rule writes, settings and the flip');
+    assert.equal(maps.active, 1);
+    inst.dispose();
+    break;
+  }
 });

@@ -92,3 +92,14 @@ test('CIDRs: IPv4, IPv6, bare addresses, and clear refusals', () => {
   assert.throws(() => parseCidr('10.0.0/8'), /not an IPv4 or IPv6 address or CIDR block/);
   assert.throws(() => parseCidr('fd00::1/8'), /write fd00::\/8 for the block, or fd00::1\/128/);
 });
+
+test('an alias without its anchor is a policy error with its position, not a crash', () => {
+  // yaml reports it only when the document is turned into values, by throwing a ReferenceError.
+  let e = configError(() => parsePolicyYaml('defaultAction: deny\nrules:\n  - name: *web\n    action: allow\n', 'a.yaml'));
+  assert.match(e.message, /^a\.yaml:3:11: YAML syntax: the alias \*web names no anchor before it: write &web on the value/);
+  e = configError(() => parsePolicyYaml('defaultAction: deny\nrules: *all\n', 'a.yaml'));
+  assert.equal(e.issues[0].line, 2);
+  // An anchor defined before its alias is fine.
+  const spec = parsePolicyYaml('defaultAction: &d deny\nrules:\n  - name: web\n    action: *d\n', 'a.yaml');
+  assert.equal(spec.rules[0].action, 'deny');
+});

@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <string>
 
 #include "common.h"
 #include "errors.h"
@@ -135,6 +136,69 @@ Napi::Value MapDeleteBatch(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, count);
 }
 
+// A typed-array argument of one element type as a view (no copy).
+template <typename T>
+T* TypedArg(const Napi::CallbackInfo& info, size_t index, napi_typedarray_type type, const char* what, size_t* length) {
+  Napi::Value v = info[index];
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != type) ThrowType(info.Env(), what);
+  Napi::TypedArrayOf<T> a = v.As<Napi::TypedArrayOf<T>>();
+  *length = a.ElementLength();
+  return a.Data();
+}
+
+// mapApplyOps(fds: Int32Array, table: Uint32Array, data: Uint8Array, count) -> count
+//
+// Runs `count` element operations back to back, in order, with no JavaScript between them: the
+// policy installer's write window is one call. Row i of `table` (kMapOpWords u32s) describes op i;
+// keys and values are byte ranges of `data`, encoded by the caller beforehand. The whole table is
+// checked before the first syscall, so a malformed one applies nothing. The first failing op
+// stops the run: the error carries its `index` (ops before it stay applied, none after it ran).
+// A delete of a key that is not there counts as done (as mapDelete returns false for it).
+// The kernel reads each map's own key and value size from the pointers: the TypeScript side
+// (MapOpBatch) encodes with each map's sizes; the checks here keep every range inside `data`.
+Napi::Value MapApplyOps(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  size_t nfds = 0;
+  size_t nwords = 0;
+  const int32_t* fds = TypedArg<int32_t>(info, 0, napi_int32_array, "fds must be an Int32Array", &nfds);
+  const uint32_t* table = TypedArg<uint32_t>(info, 1, napi_uint32_array, "the op table must be a Uint32Array", &nwords);
+  Bytes data = BytesArg(info, 2, "op data");
+  uint32_t count = UintArg(info, 3, "op count");
+  if (static_cast<size_t>(count) * kMapOpWords > nwords) {
+    ThrowType(env, "the op table holds " + std::to_string(nwords / kMapOpWords) + " ops, not " + std::to_string(count));
+  }
+  // No allocation unless a row is bad: this runs inside the caller's write window.
+  auto inData = [&](uint32_t offset, uint32_t size) { return static_cast<size_t>(offset) + size <= data.size; };
+  for (uint32_t i = 0; i < count; i++) {
+    const uint32_t* op = table + static_cast<size_t>(i) * kMapOpWords;
+    const char* bad = nullptr;
+    if (op[kOpMap] >= nfds) bad = "its map index is past the fds";
+    else if (op[kOpKind] != kOpUpdate && op[kOpKind] != kOpDelete) bad = "unknown kind";
+    else if (!inData(op[kOpKeyOffset], op[kOpKeySize])) bad = "key bytes past the end of the data";
+    else if (op[kOpKind] == kOpUpdate && !inData(op[kOpValueOffset], op[kOpValueSize])) bad = "value bytes past the end of the data";
+    if (bad != nullptr) ThrowType(env, "op " + std::to_string(i) + " of the table: " + bad);
+  }
+  for (uint32_t i = 0; i < count; i++) {
+    const uint32_t* op = table + static_cast<size_t>(i) * kMapOpWords;
+    int fd = fds[op[kOpMap]];
+    const void* key = op[kOpKeySize] == 0 ? nullptr : data.data + op[kOpKeyOffset];
+    int r;
+    if (op[kOpKind] == kOpUpdate) {
+      r = bpf_map_update_elem(fd, key, data.data + op[kOpValueOffset], op[kOpFlags]);
+    } else {
+      r = bpf_map_delete_elem(fd, key);
+      if (r != 0 && errno == ENOENT) r = 0;
+    }
+    if (r != 0) {
+      int err = errno;
+      Napi::Error e = ErrnoError(env, err, op[kOpKind] == kOpUpdate ? "bpf_map_update_elem" : "bpf_map_delete_elem", "", TakeLibbpfLog());
+      e.Set("index", Napi::Number::New(env, i));
+      throw e;
+    }
+  }
+  return Napi::Number::New(env, count);
+}
+
 Napi::Value MapFreeze(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (bpf_map_freeze(IntArg(info, 0, "map fd")) != 0) ThrowErrno(env, errno, "bpf_map_freeze");
@@ -187,6 +251,7 @@ void InitMapOps(Napi::Env env, Napi::Object exports) {
   exports.Set("mapLookupBatch", Napi::Function::New<MapLookupBatch>(env, "mapLookupBatch"));
   exports.Set("mapUpdateBatch", Napi::Function::New<MapUpdateBatch>(env, "mapUpdateBatch"));
   exports.Set("mapDeleteBatch", Napi::Function::New<MapDeleteBatch>(env, "mapDeleteBatch"));
+  exports.Set("mapApplyOps", Napi::Function::New<MapApplyOps>(env, "mapApplyOps"));
   exports.Set("mapFreeze", Napi::Function::New<MapFreeze>(env, "mapFreeze"));
   exports.Set("mapCreate", Napi::Function::New<MapCreate>(env, "mapCreate"));
   exports.Set("mapInfo", Napi::Function::New<MapInfo>(env, "mapInfo"));

@@ -122,6 +122,8 @@ export interface NativeAddon {
   mapLookupBatch(fd: number, inBatch: Uint8Array | null, outBatch: Uint8Array, keys: Uint8Array, values: Uint8Array, count: number): { count: number; done: boolean };
   mapUpdateBatch(fd: number, keys: Uint8Array, values: Uint8Array, count: number, flags: bigint): number;
   mapDeleteBatch(fd: number, keys: Uint8Array, count: number): number;
+  /** Runs `count` update/delete ops of `table` (7 u32s each, see map_ops.h) in order; throws with `index` at the first failure. */
+  mapApplyOps(fds: Int32Array, table: Uint32Array, data: Uint8Array, count: number): number;
   mapFreeze(fd: number): void;
   mapCreate(type: number, name: string, keySize: number, valueSize: number, maxEntries: number, flags: number): number;
   mapInfo(fd: number): { id: number; type: string; keySize: number; valueSize: number; maxEntries: number; flags: number; name: string };

@@ -15,6 +15,7 @@ import type { BpfObject } from '../object.js';
 import type { BpfProgram } from '../program.js';
 import type { Link } from '../link.js';
 import type { BpfMap, PerCpuMap } from '../map.js';
+import { MapOpBatch } from '../map-ops.js';
 import type { NetnsRef } from '../netns.js';
 import { compilePolicy, type CompiledPolicy } from './compile.js';
 import { PolicyInstaller, type CopyContents, type InstallerState, type InstallResult, type PolicyMapName, type PolicyMapWriter } from './installer.js';
@@ -97,6 +98,15 @@ export class PolicyEngine {
           counters.update(k, zero);
         }
       },
+      prepareBatch: (ops) => {
+        const batch = new MapOpBatch();
+        for (const op of ops) {
+          if (op.value) batch.update(maps.map(op.map), op.key, op.value);
+          else batch.delete(maps.map(op.map), op.key);
+        }
+        // The fds are resolved now: the write window holds the addon call alone.
+        return { run: batch.prepare() };
+      },
     };
     this.installer = new PolicyInstaller(writer, restored);
     this.spec = restored?.spec;
@@ -164,7 +174,7 @@ export class PolicyEngine {
     if (this.closed) throw new Error('the policy engine is closed');
     const t0 = performance.now();
     const slots = this.installer.assignSlots(spec.rules.map((r) => r.name));
-    const compiled = compilePolicy(spec, (n) => slots.get(n) as number);
+    const compiled = compilePolicy(spec, slots);
     const compileMs = performance.now() - t0;
     const r = this.installer.install(compiled);
     this.spec = spec;

@@ -5,6 +5,8 @@
  * writing a temporary file and renaming it over the old one, which a watch on the file itself
  * loses. Bursts of events (write + chmod + rename) are debounced. A file that does not parse
  * yields an `error` update and the stream goes on: the engine keeps enforcing the last good rules.
+ * Each version is parsed by one PolicyYamlParser, so a reload parses only the rules whose text
+ * changed (a one-rule edit of a 10,000-rule file: one rule, not 10,000).
  *
  * ```ts
  * for await (const u of watchPolicyFile('rules.yaml', { signal })) {
@@ -12,16 +14,15 @@
  * }
  * ```
  */
-import { createHash } from 'node:crypto';
 import { watch, type FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
-import { parsePolicyYaml } from './policy-yaml.js';
+import { PolicyYamlParser, type PolicyParseStats } from './policy-yaml-parser.js';
 import { PolicyConfigError, type PolicySpec } from './rules.js';
 
 export type PolicyUpdate =
-  | { type: 'spec'; spec: PolicySpec; source: string; detectedAt: number }
-  | { type: 'error'; error: PolicyConfigError; source: string; detectedAt: number };
+  | { type: 'spec'; spec: PolicySpec; source: string; detectedAt: number; parse?: PolicyParseStats }
+  | { type: 'error'; error: PolicyConfigError; source: string; detectedAt: number; parse?: PolicyParseStats };
 
 export interface WatchPolicyFileOptions {
   signal?: AbortSignal;
@@ -64,7 +65,9 @@ export async function* watchPolicyFile(path: string, opts: WatchPolicyFileOption
   }
   const onAbort = (): void => poke();
   signal?.addEventListener('abort', onAbort);
-  let lastHash = '';
+  // The last bytes read: an event without a change (touch, chmod) costs one memcmp, not a parse.
+  let lastBytes: Buffer | undefined;
+  const parser = new PolicyYamlParser(file);
   try {
     while (!signal?.aborted) {
       if (!dirty) {
@@ -74,25 +77,28 @@ export async function* watchPolicyFile(path: string, opts: WatchPolicyFileOption
       dirty = false;
       const detectedAt = firstEventAt || performance.now();
       firstEventAt = 0;
-      let text: string;
+      let bytes: Buffer;
       try {
-        text = await readFile(file, 'utf8');
+        bytes = await readFile(file);
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         // Between the unlink and the rename of a save: the next event brings the new file.
-        if (code === 'ENOENT' && lastHash) continue;
+        if (code === 'ENOENT' && lastBytes !== undefined) continue;
         yield { type: 'error', source: file, detectedAt, error: new PolicyConfigError([{ path: '', file, message: `cannot read the policy file (${code ?? (e as Error).message}): create it or pass another --rules path` }]) };
         continue;
       }
-      const hash = createHash('sha256').update(text).digest('hex');
-      if (hash === lastHash) continue; // touched, not changed
-      lastHash = hash;
+      if (lastBytes?.equals(bytes)) continue; // touched, not changed
+      lastBytes = bytes;
+      const text = bytes.toString('utf8');
+      let spec: PolicySpec;
       try {
-        yield { type: 'spec', spec: parsePolicyYaml(text, file), source: file, detectedAt };
+        spec = parser.parse(text);
       } catch (e) {
         if (!(e instanceof PolicyConfigError)) throw e;
-        yield { type: 'error', error: e, source: file, detectedAt };
+        yield { type: 'error', error: e, source: file, detectedAt, parse: parser.lastParse };
+        continue;
       }
+      yield { type: 'spec', spec, source: file, detectedAt, parse: parser.lastParse };
     }
   } finally {
     clearTimeout(timer);

@@ -14,9 +14,10 @@ export {
   type Protocol,
 } from './rules.js';
 export { parsePolicyYaml, readPolicyFile } from './policy-yaml.js';
+export { PolicyYamlParser, type PolicyParseStats } from './policy-yaml-parser.js';
 export { compilePolicy, PolicyCapacityError, type CompiledPolicy } from './compile.js';
 export { evaluatePolicy, type Decision, type PacketInfo } from './evaluate.js';
-export { PolicyInstaller, FLIP_GRACE_MS, type InstallResult, type PolicyMapName, type PolicyMapWriter } from './installer.js';
+export { PolicyInstaller, FLIP_GRACE_MS, type InstallResult, type PolicyMapName, type PolicyMapOp, type PolicyMapWriter, type PreparedMapWrite } from './installer.js';
 export { PolicyEngine, type ApplyResult, type AttachPolicyOptions, type RuleCounters } from './engine.js';
 export { watchPolicyFile, type PolicyUpdate, type WatchPolicyFileOptions } from './file-source.js';
 export { L4_POLICY_GVR, l4PolicyCrd, mergeL4Policies, watchL4Policies, type L4Policy, type L4PolicyInformer, type WatchL4PoliciesOptions } from './kubernetes-source.js';

@@ -25,6 +25,11 @@
  * win; where the stale key is the longest match, its new value is what the next-shorter match
  * would say). The key is deleted in the background afterwards. Bulk changes (more than
  * NEUTRALIZE_MAX stale keys) delete in place: that search would cost more than the deletes.
+ *
+ * The write window (first write to flip) is one prepared batch: every key and value is encoded
+ * before it, and the writer runs the rule writes, the settings and the flip back to back (the
+ * engine: one MapOpBatch, one addon call), stopping at the first failure, so the flip runs only
+ * if everything before it was written.
  */
 import type { CompiledPolicy, MapContents } from './compile.js';
 import type { Direction } from './rules.js';
@@ -33,6 +38,19 @@ import { RuleSlots, type RuleSlotsState } from './rule-slots.js';
 
 export type PolicyMapName = 'policy_addr_0' | 'policy_addr_1' | 'policy_port_0' | 'policy_port_1' | 'policy_settings' | 'policy_active' | 'policy_counters';
 
+/** One write: an update, or a delete when `value` is absent. */
+export interface PolicyMapOp {
+  map: PolicyMapName;
+  key: Uint8Array;
+  value?: Uint8Array;
+}
+
+/** Writes encoded ahead of time (PolicyMapWriter.prepareBatch). */
+export interface PreparedMapWrite {
+  /** Performs the ops in order; the first failure stops the run and throws (the ops before it stay written). */
+  run(): void;
+}
+
 /** The map operations the installer needs; PolicyEngine backs them with the loaded object's maps. */
 export interface PolicyMapWriter {
   update(map: PolicyMapName, key: Uint8Array, value: Uint8Array): void;
@@ -40,6 +58,12 @@ export interface PolicyMapWriter {
   delete(map: PolicyMapName, key: Uint8Array): void;
   /** Sets every CPU's counter of these slots to zero. */
   zeroCounters(slots: readonly number[]): void;
+  /**
+   * Prepares ops to run back to back, in order, later: called before the write window, so the
+   * window holds the writes and nothing else (the engine: a MapOpBatch, one addon call). A
+   * delete of a key that is not there is not an error.
+   */
+  prepareBatch(ops: readonly PolicyMapOp[]): PreparedMapWrite;
 }
 
 export interface InstallResult {
@@ -56,12 +80,15 @@ export interface InstallResult {
   graceWaitMs: number;
 }
 
-interface WriteOp {
-  map: PolicyMapName;
-  key: Buffer;
-  /** Absent: delete the key. */
-  value?: Buffer;
+/** Keys of `next` that `have` lacks or holds with another value, and keys of `have` that `next` drops. */
+interface Comparison {
+  have: MapContents;
+  next: MapContents;
+  changed: string[];
+  dropped: string[];
 }
+
+const KINDS = ['addr', 'port'] as const;
 
 /** Up to this many stale keys in one install are neutralized rather than deleted before the flip. */
 export const NEUTRALIZE_MAX = 1024;
@@ -105,6 +132,12 @@ export class PolicyInstaller {
   private catchUpTimer: NodeJS.Timeout | undefined;
   /** The rule set in force, without neutralized keys. */
   private logical: CopyContents = { addr: new Map(), port: new Map() };
+  /**
+   * Comparisons of contents the last install already made, by the identity of the two maps
+   * (contents maps are never changed once made): the catch-up writes the same difference to the
+   * standby copy, and the neutralized keys out of the active one, without scanning 10^4 keys again.
+   */
+  private known: Comparison[] = [];
   private disposed = false;
 
   constructor(writer: PolicyMapWriter, restored?: { state: InstallerState; copies: [CopyContents, CopyContents] }) {
@@ -169,28 +202,32 @@ export class PolicyInstaller {
 
     const target = (1 - this.active) as 0 | 1;
     const copy = this.copies[target];
-    // Every byte to write is ready before the first write, so the writes run back to back
+    // Every byte to write is ready before the first write, and the writer runs them back to back
     // (allocating in between costs more than a map write on a VM: fresh pages fault).
-    const { ops, stale } = this.diff(target, compiled, compiled);
+    this.known = [];
+    const { ops, updates, deletes, stale } = this.diff(target, compiled, compiled);
     const generation = this.generation + 1;
-    const settingsKey = encodeU32(target);
-    const settings = encodeSettings({ generation, ...compiled.settings });
-    const activeKey = encodeU32(0);
-    const activeValue = encodeU32(target);
+    ops.push({ map: 'policy_settings', key: encodeU32(target), value: encodeSettings({ generation, ...compiled.settings }) });
+    // The flip: last, so it runs only once everything before it is written.
+    ops.push({ map: 'policy_active', key: encodeU32(0), value: encodeU32(target) });
+    const batch = this.writer.prepareBatch(ops);
     const t2 = performance.now();
-    let counts: { updates: number; deletes: number };
     try {
-      counts = this.write(ops);
-      this.writer.update('policy_settings', settingsKey, settings);
+      batch.run();
     } catch (err) {
       this.markUnknown(target, copy, compiled);
       throw err;
     }
-    const { updates, deletes } = counts;
-    this.writer.update('policy_active', activeKey, activeValue);
     this.lastFlip = performance.now();
     // What the copy holds: the rules, plus neutralized keys until the background deletes them.
-    this.copies[target] = stale.addr.size + stale.port.size === 0 ? { addr: compiled.addr, port: compiled.port } : { addr: new Map([...compiled.addr, ...stale.addr]), port: new Map([...compiled.port, ...stale.port]) };
+    const holds = (kind: 'addr' | 'port'): MapContents => {
+      if (stale[kind].size === 0) return compiled[kind];
+      const m = new Map(compiled[kind]);
+      for (const [k, v] of stale[kind]) m.set(k, v);
+      this.known.push({ have: m, next: compiled[kind], changed: [], dropped: [...stale[kind].keys()] });
+      return m;
+    };
+    this.copies[target] = { addr: holds('addr'), port: holds('port') };
     this.logical = { addr: compiled.addr, port: compiled.port };
     this.active = target;
     this.generation = generation;
@@ -218,48 +255,60 @@ export class PolicyInstaller {
   }
 
   /**
-   * The writes that turn copy `target` into `want`. With `neutral` (an install), keys to drop are
-   * overwritten with their neutral value instead (see above) and returned in `stale`.
+   * The writes that turn copy `target` into `want`: per map, the dropped keys first, then the new
+   * and changed ones. With `neutral` (an install), dropped keys are overwritten with their neutral
+   * value instead of deleted (see above) and returned in `stale`.
    */
-  private diff(target: 0 | 1, want: CopyContents, neutral?: CompiledPolicy): { ops: WriteOp[]; stale: CopyContents } {
+  private diff(target: 0 | 1, want: CopyContents, neutral?: CompiledPolicy): { ops: PolicyMapOp[]; updates: number; deletes: number; stale: CopyContents } {
     const copy = this.copies[target];
-    const ops: WriteOp[] = [];
+    const found = { addr: this.compare(copy.addr, want.addr), port: this.compare(copy.port, want.port) };
+    const neutralize = neutral !== undefined && found.addr.dropped.length + found.port.dropped.length <= NEUTRALIZE_MAX;
+    const ops: PolicyMapOp[] = [];
     const stale: CopyContents = { addr: new Map(), port: new Map() };
-    let dropped = 0;
-    if (neutral) for (const kind of ['addr', 'port'] as const) for (const key of copy[kind].keys()) if (!want[kind].has(key)) dropped++;
-    const neutralize = neutral !== undefined && dropped <= NEUTRALIZE_MAX;
-    for (const kind of ['addr', 'port'] as const) {
+    let updates = 0;
+    let deletes = 0;
+    for (const kind of KINDS) {
       const map: PolicyMapName = `policy_${kind}_${target}`;
-      const have = copy[kind];
-      const next = want[kind];
-      for (const key of have.keys()) {
-        if (next.has(key)) continue;
+      const { have, next, changed, dropped } = found[kind];
+      for (const key of dropped) {
         if (!neutralize) {
           ops.push({ map, key: Buffer.from(key, 'hex') });
+          deletes++;
           continue;
         }
         const value = neutralValue(kind, key, next, neutral as CompiledPolicy);
         stale[kind].set(key, value);
-        if (have.get(key) !== value) ops.push({ map, key: Buffer.from(key, 'hex'), value: encodeMapValue(kind, value) });
+        if (have.get(key) === value) continue;
+        ops.push({ map, key: Buffer.from(key, 'hex'), value: encodeMapValue(kind, value) });
+        updates++;
       }
-      for (const [key, value] of next) if (have.get(key) !== value) ops.push({ map, key: Buffer.from(key, 'hex'), value: encodeMapValue(kind, value) });
+      for (const key of changed) ops.push({ map, key: Buffer.from(key, 'hex'), value: encodeMapValue(kind, next.get(key) as number) });
+      updates += changed.length;
     }
-    return { ops, stale };
+    return { ops, updates, deletes, stale };
   }
 
-  private write(ops: readonly WriteOp[]): { updates: number; deletes: number } {
-    let updates = 0;
-    let deletes = 0;
-    for (const op of ops) {
-      if (op.value) {
-        this.writer.update(op.map, op.key, op.value);
-        updates++;
-      } else {
-        this.writer.delete(op.map, op.key);
-        deletes++;
-      }
+  /** What differs: one pass over `next`, and one over `have` only when it holds keys `next` lacks. */
+  private compare(have: MapContents, next: MapContents): Comparison {
+    if (have === next) return { have, next, changed: [], dropped: [] };
+    const known = this.known.find((c) => c.have === have && c.next === next);
+    if (known) return known;
+    const changed: string[] = [];
+    const dropped: string[] = [];
+    let kept = 0;
+    for (const [key, value] of next) {
+      const v = have.get(key);
+      if (v !== undefined) kept++;
+      if (v !== value) changed.push(key);
     }
-    return { updates, deletes };
+    if (kept < have.size) for (const key of have.keys()) if (!next.has(key)) dropped.push(key);
+    const c = { have, next, changed, dropped };
+    this.known.push(c);
+    return c;
+  }
+
+  private write(ops: readonly PolicyMapOp[]): void {
+    if (ops.length > 0) this.writer.prepareBatch(ops).run();
   }
 
   /**
@@ -288,7 +337,15 @@ export class PolicyInstaller {
     if (!this.catchUpTimer || this.disposed) return;
     clearTimeout(this.catchUpTimer);
     this.catchUpTimer = undefined;
-    const logical = this.logical;
+    try {
+      this.catchUp(this.logical);
+    } finally {
+      // What the install compared is written now: let the old contents go.
+      this.known = [];
+    }
+  }
+
+  private catchUp(logical: CopyContents): void {
     // The active copy: drop the neutralized keys (no packet's answer changes).
     const active = this.active;
     const had = this.copies[active];
@@ -299,7 +356,7 @@ export class PolicyInstaller {
       this.markUnknown(active, had, logical);
       throw err;
     }
-    // The standby copy, once past the grace: the same contents.
+    // The standby copy, once past the grace: the same contents (the install's difference again).
     this.waitGrace();
     const target = (1 - active) as 0 | 1;
     const standby = this.copies[target];

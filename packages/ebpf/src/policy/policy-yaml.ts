@@ -15,7 +15,7 @@
  * ```
  */
 import { readFileSync } from 'node:fs';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Alias, type Document, type Node } from 'yaml';
 import { PolicyConfigError, validatePolicy, type PolicySpec } from './rules.js';
 
 export function parsePolicyYaml(text: string, file: string): PolicySpec {
@@ -47,7 +47,32 @@ export function parsePolicyYaml(text: string, file: string): PolicySpec {
     const pos = lineCounter.linePos(range[0]);
     return { line: pos.line, column: pos.col };
   };
-  return validatePolicy(doc.toJS(), file, locate);
+  return validatePolicy(toJS(doc, lineCounter, file), file, locate);
+}
+
+/**
+ * The document as plain values. yaml reports an alias without its anchor (`*a` with no `&a`
+ * before it) only here, by throwing: that is a mistake in the file like any other.
+ */
+function toJS(doc: Document, lineCounter: LineCounter, file: string): unknown {
+  try {
+    return doc.toJS();
+  } catch (e) {
+    if (!(e instanceof ReferenceError)) throw e;
+    let alias: Alias | undefined;
+    visit(doc, {
+      Alias(_, node) {
+        if (node.resolve(doc) !== undefined) return undefined;
+        alias = node;
+        return visit.BREAK;
+      },
+    });
+    const pos = alias?.range ? lineCounter.linePos(alias.range[0]) : undefined;
+    const message = alias
+      ? `YAML syntax: the alias *${alias.source} names no anchor before it: write &${alias.source} on the value it stands for, earlier in the file, or write the value out`
+      : `YAML: ${e.message.split('\n')[0]}`;
+    throw new PolicyConfigError([{ path: '', file, line: pos?.line, column: pos?.col, message }]);
+  }
 }
 
 export function readPolicyFile(path: string): PolicySpec {

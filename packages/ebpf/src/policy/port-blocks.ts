@@ -11,17 +11,22 @@ export interface PortBlock {
 }
 
 export function portBlocks(from: number, to: number): PortBlock[] {
+  const out: PortBlock[] = [];
+  forEachPortBlock(from, to, (port, bits) => void out.push({ port, bits }));
+  return out;
+}
+
+/** portBlocks without the array: the compiler turns each block straight into a map key. */
+export function forEachPortBlock(from: number, to: number, fn: (port: number, bits: number) => void): void {
   if (!Number.isInteger(from) || !Number.isInteger(to) || from < 0 || to > 65535 || from > to) {
     throw new RangeError(`port range ${from}-${to} is not within 0-65535`);
   }
-  const out: PortBlock[] = [];
   let p = from;
   while (p <= to) {
+    // Grow while the block stays aligned at p and inside the range (ports fit in 17 bits: shifts are exact).
     let k = 0;
-    // Grow while the block stays aligned at p and inside the range.
-    while (k < 16 && p % 2 ** (k + 1) === 0 && p + 2 ** (k + 1) - 1 <= to) k++;
-    out.push({ port: p, bits: 16 - k });
-    p += 2 ** k;
+    while (k < 16 && (p & ((2 << k) - 1)) === 0 && p + (2 << k) - 1 <= to) k++;
+    fn(p, 16 - k);
+    p += 1 << k;
   }
-  return out;
 }

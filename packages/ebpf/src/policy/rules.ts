@@ -180,87 +180,101 @@ export function validatePolicy(doc: unknown, file: string, locate: Locator = () 
   }
   const seen = new Map<string, number>();
   rules.forEach((raw, i) => {
-    const at = (...p: (string | number)[]): (string | number)[] => ['rules', i, ...p];
-    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
-      issue(at(), 'a rule must be a mapping with name, action and what it matches');
-      return;
-    }
-    const r = raw as Record<string, unknown>;
-    for (const k of Object.keys(r)) {
-      if (!RULE_KEYS.includes(k)) issue(at(k), `unknown field "${k}": ${suggest(k, RULE_KEYS)}a rule has ${RULE_KEYS.join(', ')}`);
-    }
-    let ok = true;
-    const bad = (p: string, msg: string): void => {
-      ok = false;
-      issue(at(p), msg);
-    };
-
-    const name = r.name;
-    if (typeof name !== 'string' || !name) bad('name', 'every rule needs a name (letters, digits, ".", "_", "-", "/"): the counters and metrics are keyed by it');
-    else if (!NAME_RE.test(name)) bad('name', `"${name}" is not a usable name: use letters, digits, ".", "_", "-" and "/", starting and ending with a letter or digit`);
-    else if (seen.has(name)) bad('name', `"${name}" is already the name of rules[${seen.get(name)}]: rule names must be unique`);
-    else seen.set(name, i);
-
-    let priority = DEFAULT_PRIORITY;
-    if (r.priority !== undefined) {
-      if (typeof r.priority !== 'number' || !Number.isInteger(r.priority) || r.priority < 0 || r.priority > 65535) {
-        bad('priority', `${JSON.stringify(r.priority)} is not a priority: write a whole number from 0 to 65535 (lower wins)`);
-      } else priority = r.priority;
-    }
-
-    const action = r.action;
-    if (action === undefined) bad('action', 'action is missing: write "action: allow" or "action: deny"');
-    else if (!ACTIONS.includes(action as Action)) bad('action', `"${String(action)}" is not an action: write allow or deny`);
-
-    let direction: Direction = 'ingress';
-    if (r.direction !== undefined) {
-      if (DIRECTIONS.includes(r.direction as Direction)) direction = r.direction as Direction;
-      else bad('direction', `"${String(r.direction)}" is not a direction: write ingress (matches the source address) or egress (matches the destination)`);
-    }
-
-    let protocol: Protocol = 'any';
-    if (r.protocol !== undefined) {
-      const p = typeof r.protocol === 'string' ? r.protocol.toLowerCase() : r.protocol;
-      if (PROTOCOLS.includes(p as Protocol)) protocol = p as Protocol;
-      else bad('protocol', `"${String(r.protocol)}" is not a protocol: write tcp, udp, icmp or any`);
-    }
-
-    let cidr: Cidr | undefined;
-    if (r.cidr !== undefined && r.cidr !== null) {
-      if (typeof r.cidr !== 'string') bad('cidr', 'cidr must be a string like 10.0.0.0/8 or 2001:db8::/32');
-      else {
-        try {
-          cidr = parseCidr(r.cidr);
-        } catch (e) {
-          if (!(e instanceof CidrError)) throw e;
-          bad('cidr', e.message);
-        }
-      }
-    }
-
-    let ports: PortRange | undefined;
-    if (r.ports !== undefined && r.ports !== null) {
-      const p = parsePorts(r.ports);
-      if (typeof p === 'string') bad('ports', p);
-      else if (protocol === 'icmp') bad('ports', 'icmp has no ports: remove "ports" or use protocol tcp, udp or any');
-      else ports = p;
-    }
-
-    if (!ok) return;
-    const line = locate([...basePath, ...at()])?.line;
-    spec.rules.push({
-      name: name as string,
-      priority,
-      action: action as Action,
-      ...(cidr ? { cidr } : {}),
-      protocol,
-      ...(ports ? { ports } : {}),
-      direction,
-      origin: line === undefined ? { file } : { file, line },
-    });
+    const rule = validateRule(raw, (p, message) => issue(['rules', i, ...p], message), { seen, index: i });
+    if (!rule) return;
+    const line = locate([...basePath, 'rules', i])?.line;
+    spec.rules.push({ ...rule, origin: line === undefined ? { file } : { file, line } });
   });
   if (issues.length > 0) throw new PolicyConfigError(issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)));
   return spec;
+}
+
+/** A rule as validateRule returns it: everything but where it came from. */
+export type RuleBody = Omit<PolicyRule, 'origin'>;
+
+/**
+ * Validates one rule of a policy document. Each problem goes to `issue` with its path inside the
+ * rule (`['ports']`); returns the rule, or undefined when a problem makes it unusable (unknown
+ * fields alone do not, but are still issues). With `names`, a name already taken by an earlier
+ * rule is a problem too; without, uniqueness is the caller's to check (the YAML reloader checks
+ * it over the whole list, and caches rules by their text).
+ */
+export function validateRule(raw: unknown, issue: (path: string[], message: string) => void, names?: { seen: Map<string, number>; index: number }): RuleBody | undefined {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
+    issue([], 'a rule must be a mapping with name, action and what it matches');
+    return undefined;
+  }
+  const r = raw as Record<string, unknown>;
+  for (const k of Object.keys(r)) {
+    if (!RULE_KEYS.includes(k)) issue([k], `unknown field "${k}": ${suggest(k, RULE_KEYS)}a rule has ${RULE_KEYS.join(', ')}`);
+  }
+  let ok = true;
+  const bad = (p: string, msg: string): void => {
+    ok = false;
+    issue([p], msg);
+  };
+
+  const name = r.name;
+  if (typeof name !== 'string' || !name) bad('name', 'every rule needs a name (letters, digits, ".", "_", "-", "/"): the counters and metrics are keyed by it');
+  else if (!NAME_RE.test(name)) bad('name', `"${name}" is not a usable name: use letters, digits, ".", "_", "-" and "/", starting and ending with a letter or digit`);
+  else if (names?.seen.has(name)) bad('name', `"${name}" is already the name of rules[${names.seen.get(name)}]: rule names must be unique`);
+  else names?.seen.set(name, names.index);
+
+  let priority = DEFAULT_PRIORITY;
+  if (r.priority !== undefined) {
+    if (typeof r.priority !== 'number' || !Number.isInteger(r.priority) || r.priority < 0 || r.priority > 65535) {
+      bad('priority', `${JSON.stringify(r.priority)} is not a priority: write a whole number from 0 to 65535 (lower wins)`);
+    } else priority = r.priority;
+  }
+
+  const action = r.action;
+  if (action === undefined) bad('action', 'action is missing: write "action: allow" or "action: deny"');
+  else if (!ACTIONS.includes(action as Action)) bad('action', `"${String(action)}" is not an action: write allow or deny`);
+
+  let direction: Direction = 'ingress';
+  if (r.direction !== undefined) {
+    if (DIRECTIONS.includes(r.direction as Direction)) direction = r.direction as Direction;
+    else bad('direction', `"${String(r.direction)}" is not a direction: write ingress (matches the source address) or egress (matches the destination)`);
+  }
+
+  let protocol: Protocol = 'any';
+  if (r.protocol !== undefined) {
+    const p = typeof r.protocol === 'string' ? r.protocol.toLowerCase() : r.protocol;
+    if (PROTOCOLS.includes(p as Protocol)) protocol = p as Protocol;
+    else bad('protocol', `"${String(r.protocol)}" is not a protocol: write tcp, udp, icmp or any`);
+  }
+
+  let cidr: Cidr | undefined;
+  if (r.cidr !== undefined && r.cidr !== null) {
+    if (typeof r.cidr !== 'string') bad('cidr', 'cidr must be a string like 10.0.0.0/8 or 2001:db8::/32');
+    else {
+      try {
+        cidr = parseCidr(r.cidr);
+      } catch (e) {
+        if (!(e instanceof CidrError)) throw e;
+        bad('cidr', e.message);
+      }
+    }
+  }
+
+  let ports: PortRange | undefined;
+  if (r.ports !== undefined && r.ports !== null) {
+    const p = parsePorts(r.ports);
+    if (typeof p === 'string') bad('ports', p);
+    else if (protocol === 'icmp') bad('ports', 'icmp has no ports: remove "ports" or use protocol tcp, udp or any');
+    else ports = p;
+  }
+
+  if (!ok) return undefined;
+  return {
+    name: name as string,
+    priority,
+    action: action as Action,
+    ...(cidr ? { cidr } : {}),
+    protocol,
+    ...(ports ? { ports } : {}),
+    direction,
+  };
 }
 
 /** The rule as a one-line description: `allow tcp 8000-8100 from 10.0.0.0/8 (ingress, priority 100)`. */

@@ -40,8 +40,10 @@ export async function runPolicy(engine: PolicyEngine, updates: AsyncIterable<Pol
     }
     const latencyMs = performance.now() - u.detectedAt;
     opts.metrics?.recordApply(r, latencyMs);
+    // How the source parsed it (a YAML file: rules parsed and reused, or why the whole file was).
+    const parse = u.parse && { parseMode: u.parse.mode, rulesParsed: u.parse.parsed, rulesReused: u.parse.reused, parseMs: round(u.parse.ms), ...(u.parse.fallback ? { parseFallback: u.parse.fallback } : {}) };
     log?.info(
-      { source: u.source, generation: r.generation, rules: r.stats.rules, updates: r.updates, deletes: r.deletes, compileMs: round(r.compileMs), mapWriteMs: round(r.mapWriteMs), latencyMs: round(latencyMs) },
+      { source: u.source, generation: r.generation, rules: r.stats.rules, updates: r.updates, deletes: r.deletes, ...parse, compileMs: round(r.compileMs), mapWriteMs: round(r.mapWriteMs), latencyMs: round(latencyMs) },
       `policy generation ${r.generation} in force: ${r.stats.rules} rules`,
     );
     opts.onApplied?.(r, u, latencyMs);
