@@ -9,6 +9,7 @@ import { evaluatePolicy, type PacketInfo } from '../src/policy/evaluate.js';
 import { buildArp, buildPacket, TCP_FLAGS, type PacketSpec } from '../src/policy/packet.js';
 import { parseIPv4, parseIPv6 } from '../src/policy/cidr.js';
 import { validatePolicy, type Direction } from '../src/policy/rules.js';
+import { rng } from './support/rng.js';
 
 const TC_UNSPEC = 0xffffffff; // TC_ACT_UNSPEC (-1) as the u32 retval: allowed, next program
 const TC_SHOT = 2;
@@ -42,16 +43,6 @@ function frameFor(dir: Direction, remote: string, rest: Omit<PacketSpec, 'src' |
   return buildPacket(dir === 'ingress' ? { ...rest, src: remote, dst: local } : { ...rest, src: local, dst: remote });
 }
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 test('with no rules installed every packet passes, and non-IP frames always pass', () => {
   assert.equal(passes('ingress', buildPacket({ src: '10.0.0.1', dst: LOCAL4, proto: 'tcp', dport: 22 })), true);

@@ -8,6 +8,7 @@ import { portBlocks } from '../src/policy/port-blocks.js';
 import { RuleSlots } from '../src/policy/rule-slots.js';
 import { parseCidr, parseIPv4, parseIPv6 } from '../src/policy/cidr.js';
 import { validatePolicy, type PolicySpec } from '../src/policy/rules.js';
+import { rng } from './support/rng.js';
 
 /** What policy.bpf.c's classify() answers, over compiled map contents. */
 function classify(c: ReturnType<typeof compilePolicy>, p: PacketInfo): { action: 'allow' | 'deny'; slot: number } {
@@ -139,17 +140,6 @@ test('rule slots survive reloads and freed ones are reused only after release', 
   assert.equal(s.assign(['a', 'c', 'd', 'e']).get('e'), 9);
 });
 
-/** A deterministic PRNG (mulberry32) so a failing seed can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 test('compiled maps decide like the linear scan, on random rule sets (seed in POLICY_SEED)', (t) => {
   const seed = Number(process.env.POLICY_SEED ?? Date.now() % 1e9);

@@ -4,6 +4,7 @@ import { splitPolicyYaml } from '../src/policy/policy-yaml-chunks.js';
 import { PolicyYamlParser } from '../src/policy/policy-yaml-parser.js';
 import { parsePolicyYaml } from '../src/policy/policy-yaml.js';
 import { PolicyConfigError, type PolicySpec } from '../src/policy/rules.js';
+import { rng } from './support/rng.js';
 
 /** What a parse gives: the spec, or the error's message and issues (positions included). */
 type Outcome = { spec: PolicySpec } | { error: string; issues: PolicyConfigError['issues'] };
@@ -25,17 +26,6 @@ function same(parser: PolicyYamlParser, text: string, what: string): Outcome {
   return fast;
 }
 
-/** A deterministic PRNG (mulberry32) so a failing seed can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const seed = Number(process.env.POLICY_SEED ?? Date.now() % 1e9);
 
