@@ -46,8 +46,12 @@ export async function runCli(argv: string[]): Promise<number> {
   } catch (err) {
     const e = err as { code?: string; exitCode?: number; message?: string };
     if (e.code?.startsWith('commander.')) {
-      // --help and --version end here with exit code 0; usage errors with 2.
-      return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? 0 : 2;
+      // --help, `help` and --version end here with exit code 0; usage errors with 2. A command
+      // group run without its subcommand (`keelson xds`) prints its help as an error
+      // ('commander.help' with exit code 1): that is a usage error too.
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return 0;
+      if (e.code === 'commander.help') return (e.exitCode ?? 0) === 0 ? 0 : 2;
+      return 2;
     }
     if (err instanceof UsageError) {
       process.stderr.write(`keelson: ${err.message}\n`);
