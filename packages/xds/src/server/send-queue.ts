@@ -85,7 +85,8 @@ export class SendQueue {
   private schedule(): void {
     if (this.running || this.scheduled) return;
     this.scheduled = true;
-    // A microtask: a cache update marks several types synchronously; they drain together, right after.
+    // A cache update marks several types synchronously; they drain together, right after (in the
+    // next turn of the scheduler, else in a microtask).
     const start = (): void => {
       this.scheduled = false;
       void this.run();
