@@ -15,10 +15,9 @@
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import type { Node } from '../cache/cache.js';
 import { encodeDeltaDiscoveryResponse } from '../proto/wire.js';
-import { shortTypeName } from '../resource-types.js';
 import type { DeltaDiscoveryRequest } from './callbacks.js';
 import { deltaParts } from './delta-parts.js';
-import { applyDelta, deltaEntries, deltaRemove, deltaUpsert, type Phase } from './diff.js';
+import { applyDelta, deltaEntries, deltaRemove, deltaUpsert, type DeltaPlan, type Phase } from './diff.js';
 import type { PendingPush } from './send-queue.js';
 import { StreamBase, type StreamContext } from './stream-base.js';
 import { mergeCandidates } from './subscription.js';
@@ -85,20 +84,21 @@ export class DeltaStream extends StreamBase {
     const typeUrl = this.requestType(req.type_url);
     this.learnNode(req.node as Node | null);
     this.ctx.callbacks.onStreamDeltaRequest?.(this.id, req);
-    const type = shortTypeName(typeUrl);
-    this.ctx.metrics.requestsTotal.inc({ mode: 'delta', type });
+    const labels = this.labels(typeUrl);
+    const type = labels.type;
+    this.ctx.metrics.requestsTotal.inc(labels.base);
     const ts = this.typeState(typeUrl);
     const nonce = req.response_nonce;
     if (nonce !== '') {
       const errorMessage = req.error_detail ? req.error_detail.message || `error code ${req.error_detail.code}` : undefined;
       const current = this.ctx.cache.getResources(this.node!, typeUrl)?.resources;
       const outcome = ts.reply(nonce, undefined, errorMessage, current, receivedAt);
-      if (outcome.latencyMs !== undefined) this.ctx.metrics.ackLatency.observe({ mode: 'delta', type }, outcome.latencyMs / 1000);
+      if (outcome.latencyMs !== undefined) this.ctx.metrics.ackLatency.observe(labels.base, outcome.latencyMs / 1000);
       if (errorMessage === undefined) {
         // An ACK of a response this stream never sent (a nonce from before a reconnect) is not one.
-        if (outcome.kind === 'ack') this.ctx.metrics.acksTotal.inc({ mode: 'delta', type });
+        if (outcome.kind === 'ack') this.ctx.metrics.acksTotal.inc(labels.base);
       } else {
-        this.ctx.metrics.nacksTotal.inc({ mode: 'delta', type });
+        this.ctx.metrics.nacksTotal.inc(labels.base);
         this.logger.warn({ type, nonce, resources: outcome.resources, error: errorMessage }, 'client rejected (NACKed) a response; keeping it as sent, waiting for a new version');
         this.observe('onNack', () => this.ctx.callbacks.onNack?.(this.id, this.node, { mode: 'delta', typeUrl, nonce, versionInfo: '', message: errorMessage, resources: outcome.resources }));
       }
@@ -108,6 +108,19 @@ export class DeltaStream extends StreamBase {
     const subscribed = ts.sub.applyDeltaSubscribe(req.resource_names_subscribe, first ? req.initial_resource_versions : undefined, this.canonicalizer(typeUrl));
     const unsubscribed = ts.sub.applyDeltaUnsubscribe(req.resource_names_unsubscribe);
     this.queue.mark(typeUrl, mergeCandidates(subscribed, unsubscribed), 'request');
+  }
+
+  private encodeOwn(part: DeltaPlan): { nonce: string; bytes: Buffer } {
+    const nonce = this.nextNonce();
+    const bytes = encodeDeltaDiscoveryResponse({
+      systemVersionInfo: part.systemVersion,
+      resourceEntries: deltaEntries(part),
+      typeUrl: part.typeUrl,
+      removedResources: part.removed,
+      nonce,
+      controlPlaneId: this.ctx.controlPlaneId,
+    });
+    return { nonce, bytes };
   }
 
   protected flushType(typeUrl: string, phase: Phase, pending: PendingPush): number {
@@ -121,16 +134,8 @@ export class DeltaStream extends StreamBase {
     const nonces: string[] = [];
     let written = 0;
     for (const part of parts) {
-      const { nonce, bytes } = this.encodeOrShare(ts, this.ctx.shared.delta(part), (n) =>
-        encodeDeltaDiscoveryResponse({
-          systemVersionInfo: part.systemVersion,
-          resourceEntries: deltaEntries(part),
-          typeUrl,
-          removedResources: part.removed,
-          nonce: n,
-          controlPlaneId: this.ctx.controlPlaneId,
-        }),
-      );
+      const shared = this.ctx.shared.delta(part);
+      const { nonce, bytes } = this.mayShare(ts, shared) ? shared : this.encodeOwn(part);
       this.write(bytes);
       nonces.push(nonce);
       written += bytes.length;
@@ -139,12 +144,13 @@ export class DeltaStream extends StreamBase {
     ts.sub.responded = true;
     if (parts.length === 1) ts.sent(nonces[0], plan.systemVersion, { delta: plan });
     else ts.sentParts(nonces, plan.systemVersion, parts, plan);
-    const type = shortTypeName(typeUrl);
+    const labels = this.labels(typeUrl);
+    const type = labels.type;
     const m = this.ctx.metrics;
-    m.pushesTotal.inc({ mode: 'delta', type }, parts.length);
-    m.resourcesSentTotal.inc({ mode: 'delta', type }, plan.count);
-    m.sentBytesTotal.inc({ mode: 'delta', type }, written);
-    m.pushLatency.observe({ mode: 'delta', type, reason: pending.reason }, (performance.now() - pending.since) / 1000);
+    m.pushesTotal.inc(labels.base, parts.length);
+    m.resourcesSentTotal.inc(labels.base, plan.count);
+    m.sentBytesTotal.inc(labels.base, written);
+    m.pushLatency.observe(labels[pending.reason], (performance.now() - pending.since) / 1000);
     if (this.debugEnabled) this.logger.debug({ type, phase, version: plan.systemVersion, nonce: nonces.join(','), resources: plan.count, removed: plan.removed.length, responses: parts.length, bytes: written }, 'sent');
     const cb = this.ctx.callbacks.onStreamDeltaResponse;
     if (cb) {

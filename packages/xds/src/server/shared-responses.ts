@@ -33,11 +33,21 @@ export class SharedResponses {
   private seq = 0;
   private readonly whole = new WeakMap<ReadonlyMap<string, Resource>, Map<string, SharedResponse>>();
   private readonly small = new Map<string, SharedResponse>();
+  /** One changed resource (the common push), by the Resource itself: no key to build per stream. */
+  private readonly single: Record<StreamMode, WeakMap<Resource, { version: string; response: SharedResponse }>> = { delta: new WeakMap(), sotw: new WeakMap() };
 
   constructor(private readonly controlPlaneId?: string) {}
 
   /** The shared encoding of a Delta plan, or undefined when the plan is not of a shared kind. */
   delta(plan: DeltaPlan): SharedResponse | undefined {
+    if (!plan.base && plan.resources.length === 1 && plan.removed.length === 0 && !(plan as Partial<DeltaPart>).part) {
+      const r = plan.resources[0];
+      return this.remembered('delta', r, plan.systemVersion) ?? this.remember('delta', r, plan.systemVersion, this.deltaByKey(plan));
+    }
+    return this.deltaByKey(plan);
+  }
+
+  private deltaByKey(plan: DeltaPlan): SharedResponse | undefined {
     const part = (plan as Partial<DeltaPart>).part;
     const base = plan.base ?? part?.base;
     // A part of a whole-map push: keyed by the map and its place in it.
@@ -50,6 +60,25 @@ export class SharedResponses {
 
   /** The shared encoding of a SotW plan, or undefined. */
   sotw(plan: SotwPlan): SharedResponse | undefined {
+    if (!plan.base && plan.extra.length === 1) {
+      const r = plan.extra[0];
+      return this.remembered('sotw', r, plan.version) ?? this.remember('sotw', r, plan.version, this.sotwByKey(plan));
+    }
+    return this.sotwByKey(plan);
+  }
+
+  /** The shared response of a one-resource plan, remembered on the resource for its version. */
+  private remembered(mode: StreamMode, r: Resource, version: string): SharedResponse | undefined {
+    const hit = this.single[mode].get(r);
+    return hit && hit.version === version ? hit.response : undefined;
+  }
+
+  private remember(mode: StreamMode, r: Resource, version: string, response: SharedResponse | undefined): SharedResponse | undefined {
+    if (response) this.single[mode].set(r, { version, response });
+    return response;
+  }
+
+  private sotwByKey(plan: SotwPlan): SharedResponse | undefined {
     const key = planKey('sotw', plan.typeUrl, plan.version, plan.base, plan.extra, []);
     if (key === undefined) return undefined;
     return this.lookup(plan.base, key, (nonce) => encodeDiscoveryResponse({ versionInfo: plan.version, resourceEntries: sotwEntries(plan), typeUrl: plan.typeUrl, nonce, controlPlaneId: this.controlPlaneId }));

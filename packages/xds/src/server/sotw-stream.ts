@@ -81,15 +81,14 @@ export class SotwStream extends StreamBase {
     const current = this.ctx.cache.getResources(this.node!, typeUrl);
     const plan = phase === 'upsert' ? sotwUpsert(ts.sub, current, pending.candidates) : sotwRemove(ts.sub, current, pending.candidates);
     if (!plan) return 0;
-    const { nonce, bytes } = this.encodeOrShare(ts, this.ctx.shared.sotw(plan), (n) =>
-      encodeDiscoveryResponse({
-        versionInfo: plan.version,
-        resourceEntries: sotwEntries(plan),
-        typeUrl,
-        nonce: n,
-        controlPlaneId: this.ctx.controlPlaneId,
-      }),
-    );
+    const shared = this.ctx.shared.sotw(plan);
+    let nonce: string;
+    let bytes: Buffer;
+    if (this.mayShare(ts, shared)) ({ nonce, bytes } = shared);
+    else {
+      nonce = this.nextNonce();
+      bytes = encodeDiscoveryResponse({ versionInfo: plan.version, resourceEntries: sotwEntries(plan), typeUrl, nonce, controlPlaneId: this.ctx.controlPlaneId });
+    }
     this.write(bytes);
     applySotw(ts.sub.view, plan, current?.resources);
     ts.sub.responded = true;

@@ -22,6 +22,14 @@ import type { WriteBudget } from './write-budget.js';
 
 export type StreamPhase = 'awaiting-node' | 'serving' | 'closed';
 
+/** See StreamBase.labels. */
+export interface TypeLabels {
+  type: string;
+  base: { mode: StreamMode; type: string };
+  change: { mode: StreamMode; type: string; reason: 'change' };
+  request: { mode: StreamMode; type: string; reason: 'request' };
+}
+
 export interface StreamContext {
   cache: Cache;
   callbacks: ServerCallbacks;
@@ -66,6 +74,7 @@ export abstract class StreamBase {
   /** Whether `logger` logs debug: pino's check per push showed in profiles, and a child's level is fixed at its creation. */
   protected debugEnabled: boolean;
   protected nonceCounter = 0;
+  private readonly labelCache = new Map<string, TypeLabels>();
   private cancelWatch?: CancelWatch;
   private bufferedBytes = 0;
   private writeWaiters: (() => void)[] = [];
@@ -178,14 +187,23 @@ export abstract class StreamBase {
   }
 
   /**
-   * The shared encoding when there is one this stream may use (it is not still waiting for the
-   * reply to that very encoding: two unanswered responses must not share a nonce), else the
-   * stream's own encoding with its own nonce.
+   * Whether the stream may send the shared encoding: not while it still waits for the reply to
+   * that very encoding (two unanswered responses must not share a nonce). Otherwise the stream
+   * encodes its own copy with its own nonce.
    */
-  protected encodeOrShare(ts: TypeState, shared: SharedResponse | undefined, encode: (nonce: string) => Buffer): SharedResponse {
-    if (shared && !ts.awaits(shared.nonce)) return shared;
-    const nonce = this.nextNonce();
-    return { nonce, bytes: encode(nonce) };
+  protected mayShare(ts: TypeState, shared: SharedResponse | undefined): shared is SharedResponse {
+    return shared !== undefined && !ts.awaits(shared.nonce);
+  }
+
+  /** Metric labels of one type on this stream, made once (prom-client keeps and hashes them per call). */
+  protected labels(typeUrl: string): TypeLabels {
+    let l = this.labelCache.get(typeUrl);
+    if (!l) {
+      const type = shortTypeName(typeUrl);
+      l = { type, base: { mode: this.mode, type }, change: { mode: this.mode, type, reason: 'change' }, request: { mode: this.mode, type, reason: 'request' } };
+      this.labelCache.set(typeUrl, l);
+    }
+    return l;
   }
 
   /** Writes an encoded response, counting it against the stream's and the server's budgets. */
