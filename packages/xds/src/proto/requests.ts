@@ -11,6 +11,9 @@ import type { DeltaDiscoveryRequest, DiscoveryRequest } from '../server/callback
 import { envoyProtos } from './envoy-protos.js';
 import { internNameRun, recentNameRunAt } from './name-lists.js';
 
+const NO_NAMES: readonly string[] = Object.freeze([]);
+const NO_VERSIONS: Readonly<Record<string, string>> = Object.freeze({});
+
 class Reader {
   pos: number;
   constructor(
@@ -128,7 +131,7 @@ function node(buf: Buffer, start: number, end: number): Node {
 }
 
 export function decodeDiscoveryRequest(buf: Buffer): DiscoveryRequest {
-  const out: DiscoveryRequest = { version_info: '', node: null, resource_names: [], type_url: '', response_nonce: '', error_detail: null };
+  const out: DiscoveryRequest = { version_info: '', node: null, resource_names: NO_NAMES, type_url: '', response_nonce: '', error_detail: null };
   const r = new Reader(buf);
   while (r.pos < r.end) {
     const tag = r.varint();
@@ -169,12 +172,13 @@ export function decodeDiscoveryRequest(buf: Buffer): DiscoveryRequest {
 }
 
 export function decodeDeltaDiscoveryRequest(buf: Buffer): DeltaDiscoveryRequest {
+  // Most requests are ACKs: the empty lists and map are shared, frozen, not made per request.
   const out: DeltaDiscoveryRequest = {
     node: null,
     type_url: '',
-    resource_names_subscribe: [],
-    resource_names_unsubscribe: [],
-    initial_resource_versions: {},
+    resource_names_subscribe: NO_NAMES,
+    resource_names_unsubscribe: NO_NAMES,
+    initial_resource_versions: NO_VERSIONS,
     response_nonce: '',
     error_detail: null,
   };
@@ -214,7 +218,8 @@ export function decodeDeltaDiscoveryRequest(buf: Buffer): DeltaDiscoveryRequest 
           else if (t >>> 3 === 2 && (t & 7) === 2) value = entry.string();
           else entry.skip(t & 7);
         }
-        out.initial_resource_versions[key] = value;
+        if (out.initial_resource_versions === NO_VERSIONS) out.initial_resource_versions = {};
+        (out.initial_resource_versions as Record<string, string>)[key] = value;
         break;
       }
       case 6:

@@ -32,7 +32,7 @@ export interface DeltaDiscoveryRequest {
   /** Long lists are interned and frozen (proto/name-lists.ts). */
   resource_names_subscribe: readonly string[];
   resource_names_unsubscribe: readonly string[];
-  initial_resource_versions: Record<string, string>;
+  initial_resource_versions: Readonly<Record<string, string>>;
   response_nonce: string;
   error_detail: { code: number; message: string } | null;
 }

@@ -34,9 +34,9 @@ export class ClientView {
   }
 
   get(name: string): Held | undefined {
+    // Overlay values are never undefined: undefined means "not in the overlay", null "removed".
     const o = this.overlay.get(name);
     if (o !== undefined) return o ?? undefined;
-    if (this.overlay.has(name)) return undefined;
     return this.base?.get(name);
   }
 
@@ -50,8 +50,10 @@ export class ClientView {
   }
 
   set(name: string, held: Held): void {
-    if (!this.has(name)) this.count++;
-    if (this.base?.get(name) === held) this.overlay.delete(name);
+    const o = this.overlay.get(name);
+    const b = this.base?.get(name);
+    if (o !== undefined ? o === REMOVED : b === undefined) this.count++;
+    if (b === held) this.overlay.delete(name);
     else this.overlay.set(name, held);
   }
 

@@ -53,15 +53,19 @@ export class SendQueue {
   mark(typeUrl: string, names: Candidates, reason: PushReason, since = performance.now()): void {
     if (this.closed) return;
     if (names !== 'all' && names.size === 0) return;
-    for (const map of [this.upsert, this.remove]) {
-      const prev = map.get(typeUrl);
-      map.set(typeUrl, {
-        candidates: mergeCandidates(prev?.candidates, names),
-        since: prev ? Math.min(prev.since, since) : since,
-        reason: prev?.reason === 'change' ? 'change' : reason,
-      });
-    }
+    this.merge(this.upsert, typeUrl, names, reason, since);
+    this.merge(this.remove, typeUrl, names, reason, since);
     this.schedule();
+  }
+
+  private merge(map: Map<string, PendingPush>, typeUrl: string, names: Candidates, reason: PushReason, since: number): void {
+    const prev = map.get(typeUrl);
+    if (!prev) map.set(typeUrl, { candidates: names, since, reason });
+    else {
+      prev.candidates = mergeCandidates(prev.candidates, names);
+      prev.since = Math.min(prev.since, since);
+      if (reason === 'change') prev.reason = 'change';
+    }
   }
 
   /** Types waiting to be looked at. */
