@@ -20,14 +20,14 @@
  *
  * Default cases: 1k services x {100, 1,000} streams and 10k x 100, both modes; 10k x 1,000 with
  * Delta only (the target case; its SotW twin moves the same ~7 GB and then decodes 10,000 names
- * per ACK per stream per change, minutes more). About 5 minutes on a quiet 2-core machine.
+ * per ACK per stream per change, minutes more). About 7 minutes on a quiet 2-core machine.
  *
  * Environment (any of them runs their cross product instead, prints its table and leaves the
  * results file alone):
  *   KEELSON_BENCH_SERVICES=1000,10000
  *   KEELSON_BENCH_STREAMS=100,1000
  *   KEELSON_BENCH_MODES=delta,sotw
- *   KEELSON_BENCH_RUNS=1                runs per case (default 1; the sync of 10k x 1,000 streams moves ~7 GB)
+ *   KEELSON_BENCH_RUNS=3                runs per case (default 3: figures are medians; a 10k x 1,000 sync moves 8 GiB)
  *   KEELSON_BENCH_CHANGES=20            endpoint changes per case (default 20)
  *   KEELSON_BENCH_CPU_PROF=DIR          server and clients run with --cpu-prof, profiles in DIR/<case>/
  *   KEELSON_BENCH_VERBOSE=1             a progress line per change (min, p50, max over the streams)
@@ -73,7 +73,7 @@ const modes = (envList('KEELSON_BENCH_MODES') ?? ['delta', 'sotw']) as Mode[];
 const crossProduct = ['KEELSON_BENCH_SERVICES', 'KEELSON_BENCH_STREAMS', 'KEELSON_BENCH_MODES'].some((k) => process.env[k]);
 /** The default matrix leaves out 10k services x 1,000 SotW streams (see above). */
 const included = (services: number, streams: number, mode: Mode): boolean => crossProduct || !(services === 10_000 && streams === 1_000 && mode === 'sotw');
-const runs = Number(process.env.KEELSON_BENCH_RUNS ?? 1);
+const runs = Number(process.env.KEELSON_BENCH_RUNS ?? 3);
 const changes = Number(process.env.KEELSON_BENCH_CHANGES ?? 20);
 for (const m of modes) if (m !== 'delta' && m !== 'sotw') throw new Error(`KEELSON_BENCH_MODES: unknown mode ${m}; use delta, sotw`);
 const cpuProfDir = process.env.KEELSON_BENCH_CPU_PROF ? resolve(process.env.KEELSON_BENCH_CPU_PROF) : undefined;
