@@ -3,8 +3,9 @@
  * node:http2 (a POST with content-type application/grpc; messages framed as a flag byte and a
  * 4-byte length; the status in the trailers). An Envoy is C++ on a core of its own; a thousand
  * simulated ones share this process and the machine's two cores with the control plane, so the
- * harness must cost as little as it can. grpc-js's client adds ~3x the per-message work of this
- * (its interceptor and decoder layers), which the server under test would then wait for.
+ * harness must cost as little as it can. grpc-js's client adds its call, interceptor and decoder
+ * layers to every message, and on two shared cores whatever the clients spend, the server under
+ * test waits for.
  *
  * Messages are whole Buffers (a message spanning DATA frames is joined once; one inside a frame
  * is a view of it). Only what the benchmark needs: no compression, no deadlines, no metadata.
