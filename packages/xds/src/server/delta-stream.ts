@@ -14,10 +14,9 @@
  */
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import type { Node } from '../cache/cache.js';
-import { encodeDeltaDiscoveryResponse } from '../proto/wire.js';
 import type { DeltaDiscoveryRequest } from './callbacks.js';
 import { deltaParts } from './delta-parts.js';
-import { applyDelta, deltaEntries, deltaRemove, deltaUpsert, type DeltaPlan, type Phase } from './diff.js';
+import { applyDelta, deltaRemove, deltaUpsert, encodeDeltaPlan, type Phase } from './diff.js';
 import type { PendingPush } from './send-queue.js';
 import { StreamBase, type StreamContext } from './stream-base.js';
 import { mergeCandidates } from './subscription.js';
@@ -110,19 +109,6 @@ export class DeltaStream extends StreamBase {
     this.queue.mark(typeUrl, mergeCandidates(subscribed, unsubscribed), 'request');
   }
 
-  private encodeOwn(part: DeltaPlan): { nonce: string; bytes: Buffer } {
-    const nonce = this.nextNonce();
-    const bytes = encodeDeltaDiscoveryResponse({
-      systemVersionInfo: part.systemVersion,
-      resourceEntries: deltaEntries(part),
-      typeUrl: part.typeUrl,
-      removedResources: part.removed,
-      nonce,
-      controlPlaneId: this.ctx.controlPlaneId,
-    });
-    return { nonce, bytes };
-  }
-
   protected flushType(typeUrl: string, phase: Phase, pending: PendingPush): number {
     const ts = this.types.get(typeUrl);
     if (!ts || this.phase !== 'serving') return 0;
@@ -135,7 +121,10 @@ export class DeltaStream extends StreamBase {
     let written = 0;
     for (const part of parts) {
       const shared = this.ctx.shared.delta(part);
-      const { nonce, bytes } = this.mayShare(ts, shared) ? shared : this.encodeOwn(part);
+      let nonce: string;
+      let bytes: Buffer;
+      if (this.mayShare(ts, shared)) ({ nonce, bytes } = shared);
+      else bytes = encodeDeltaPlan(part, (nonce = this.nextNonce()), this.ctx.controlPlaneId);
       this.write(bytes);
       nonces.push(nonce);
       written += bytes.length;

@@ -14,6 +14,7 @@
  * resource alone sends nothing for it.
  */
 import { wholeMapEntries, type Resource } from '../cache/resource.js';
+import { encodeDeltaDiscoveryResponse, encodeDiscoveryResponse } from '../proto/wire.js';
 import type { TypeResources } from '../cache/snapshot.js';
 import { isFullStateType } from '../resource-types.js';
 import { ABSENT, versionOf, type Held } from './client-view.js';
@@ -188,6 +189,16 @@ export function sotwEntries(plan: SotwPlan): Buffer[] {
 
 export function deltaEntries(plan: DeltaPlan): Buffer[] {
   return plan.base ? [wholeMapEntries(plan.base, 'delta')] : plan.resources.map((r) => r.deltaEntry);
+}
+
+/** A SotW plan as a DiscoveryResponse with this nonce (a stream's own, or a shared one). */
+export function encodeSotwPlan(plan: SotwPlan, nonce: string, controlPlaneId?: string): Buffer {
+  return encodeDiscoveryResponse({ versionInfo: plan.version, resourceEntries: sotwEntries(plan), typeUrl: plan.typeUrl, nonce, controlPlaneId });
+}
+
+/** A Delta plan (or one part of it) as a DeltaDiscoveryResponse with this nonce. */
+export function encodeDeltaPlan(plan: DeltaPlan, nonce: string, controlPlaneId?: string): Buffer {
+  return encodeDeltaDiscoveryResponse({ systemVersionInfo: plan.systemVersion, resourceEntries: deltaEntries(plan), typeUrl: plan.typeUrl, removedResources: plan.removed, nonce, controlPlaneId });
 }
 
 /** Delta upsert phase: subscribed resources the client does not hold at their current version. */

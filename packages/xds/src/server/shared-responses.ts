@@ -14,10 +14,9 @@
  * resources), keyed by their content, in a bounded table that drops the oldest.
  */
 import type { Resource } from '../cache/resource.js';
-import { encodeDeltaDiscoveryResponse, encodeDiscoveryResponse } from '../proto/wire.js';
 import type { StreamMode } from '../metrics.js';
 import type { DeltaPart } from './delta-parts.js';
-import { deltaEntries, sotwEntries, type DeltaPlan, type SotwPlan } from './diff.js';
+import { encodeDeltaPlan, encodeSotwPlan, type DeltaPlan, type SotwPlan } from './diff.js';
 
 export interface SharedResponse {
   nonce: string;
@@ -53,9 +52,7 @@ export class SharedResponses {
     // A part of a whole-map push: keyed by the map and its place in it.
     const key = part?.base ? `delta\n${plan.typeUrl}\n${plan.systemVersion}\npart ${part.index}/${part.of}` : planKey('delta', plan.typeUrl, plan.systemVersion, plan.base, plan.base ? [] : plan.resources, plan.removed);
     if (key === undefined) return undefined;
-    return this.lookup(base, key, (nonce) =>
-      encodeDeltaDiscoveryResponse({ systemVersionInfo: plan.systemVersion, resourceEntries: deltaEntries(plan), typeUrl: plan.typeUrl, removedResources: plan.removed, nonce, controlPlaneId: this.controlPlaneId }),
-    );
+    return this.lookup(base, key, (nonce) => encodeDeltaPlan(plan, nonce, this.controlPlaneId));
   }
 
   /** The shared encoding of a SotW plan, or undefined. */
@@ -81,7 +78,7 @@ export class SharedResponses {
   private sotwByKey(plan: SotwPlan): SharedResponse | undefined {
     const key = planKey('sotw', plan.typeUrl, plan.version, plan.base, plan.extra, []);
     if (key === undefined) return undefined;
-    return this.lookup(plan.base, key, (nonce) => encodeDiscoveryResponse({ versionInfo: plan.version, resourceEntries: sotwEntries(plan), typeUrl: plan.typeUrl, nonce, controlPlaneId: this.controlPlaneId }));
+    return this.lookup(plan.base, key, (nonce) => encodeSotwPlan(plan, nonce, this.controlPlaneId));
   }
 
   private lookup(base: ReadonlyMap<string, Resource> | undefined, key: string, encode: (nonce: string) => Buffer): SharedResponse {

@@ -13,10 +13,9 @@
  */
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import type { Node } from '../cache/cache.js';
-import { encodeDiscoveryResponse } from '../proto/wire.js';
 import { shortTypeName } from '../resource-types.js';
 import type { DiscoveryRequest } from './callbacks.js';
-import { applySotw, sotwEntries, sotwRemove, sotwUpsert, type Phase } from './diff.js';
+import { applySotw, encodeSotwPlan, sotwRemove, sotwUpsert, type Phase } from './diff.js';
 import type { PendingPush } from './send-queue.js';
 import { StreamBase, type StreamContext } from './stream-base.js';
 
@@ -85,10 +84,7 @@ export class SotwStream extends StreamBase {
     let nonce: string;
     let bytes: Buffer;
     if (this.mayShare(ts, shared)) ({ nonce, bytes } = shared);
-    else {
-      nonce = this.nextNonce();
-      bytes = encodeDiscoveryResponse({ versionInfo: plan.version, resourceEntries: sotwEntries(plan), typeUrl, nonce, controlPlaneId: this.ctx.controlPlaneId });
-    }
+    else bytes = encodeSotwPlan(plan, (nonce = this.nextNonce()), this.ctx.controlPlaneId);
     this.write(bytes);
     applySotw(ts.sub.view, plan, current?.resources);
     ts.sub.responded = true;
