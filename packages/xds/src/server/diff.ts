@@ -181,13 +181,13 @@ export function applySotw(view: Subscription['view'], plan: SotwPlan, current?: 
 }
 
 /** The response's resources as field-2 entries: the shared whole-map run, then one entry per extra resource. */
-export function sotwEntries(plan: SotwPlan): Buffer[] {
+function sotwEntries(plan: SotwPlan): Buffer[] {
   const entries = plan.base ? [wholeMapEntries(plan.base, 'sotw')] : [];
   for (const r of plan.extra) entries.push(r.sotwEntry);
   return entries;
 }
 
-export function deltaEntries(plan: DeltaPlan): Buffer[] {
+function deltaEntries(plan: DeltaPlan): Buffer[] {
   return plan.base ? [wholeMapEntries(plan.base, 'delta')] : plan.resources.map((r) => r.deltaEntry);
 }
 
